@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+
+import { loadConfig } from '../../config/load.js';
+import { type SettingKey, SETTINGS } from '../../config/settings.js';
+import { createLogger } from '../../log/logger.js';
+import { startController } from '../../service/controller.js';
+import { FEATURES } from '../../service/features.js';
+import { addSettings } from '../options.js';
+
+export function registerRun(program: Command): void {
+  const command = program
+    .command('run')
+    .description(
+      'run the controller: migrations, HTTP API and /metrics, and every enabled loop; stops cleanly on SIGTERM/SIGINT',
+    );
+  addSettings(command, Object.keys(SETTINGS) as SettingKey[]).action(
+    async (flags: Record<string, unknown>) => {
+      const config = loadConfig(flags);
+      const logger = createLogger({ level: config.logLevel, fd: 1 });
+      const controller = await startController({ config, logger, features: FEATURES });
+      await new Promise<void>((resolve) => {
+        let signals = 0;
+        const onSignal = (signal: NodeJS.Signals) => {
+          signals += 1;
+          if (signals > 1) {
+            logger.warn({ signal }, 'second signal: exiting now');
+            process.exit(130);
+          }
+          logger.info({ signal }, 'signal received');
+          controller.stop().then(resolve, (error: unknown) => {
+            logger.error({ err: error }, 'shutdown failed');
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      });
+    },
+  );
+}

@@ -1,0 +1,55 @@
+import { Command, CommanderError } from 'commander';
+
+import { ConfigError } from '../config/load.js';
+import { MigrationError } from '../db/migrate.js';
+import { registerMigrate } from './commands/migrate.js';
+import { registerRun } from './commands/run.js';
+import { CliError } from './errors.js';
+
+const NAME = 'prebuild-controller';
+
+export function buildProgram(): Command {
+  const program = new Command(NAME)
+    .description(
+      'Keeps pools of prebuilt workspaces warm, hands them out on claim, and runs the workspace lifecycle, on PostgreSQL.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) => write(`${NAME}: ${text.replace(/^error: /, '')}`),
+    });
+  registerRun(program);
+  registerMigrate(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+function describe(error: unknown): { message: string; exitCode: number } {
+  if (error instanceof ConfigError) return { message: error.message, exitCode: 2 };
+  if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+  if (error instanceof MigrationError) return { message: error.message, exitCode: 1 };
+  if (error instanceof Error) {
+    const code = (error as { code?: string }).code;
+    const detail = code && !error.message.includes(code) ? ` (${code})` : '';
+    return { message: error.message + detail, exitCode: 1 };
+  }
+  return { message: String(error), exitCode: 1 };
+}
+
+/** Runs the CLI; resolves with the exit code instead of exiting, so tests can call it. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit with 0; usage errors were already printed by commander.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const { message, exitCode } = describe(error);
+    process.stderr.write(`${NAME}: ${message}\n`);
+    return exitCode;
+  }
+}

@@ -1,0 +1,46 @@
+/** PostgreSQL error codes the controller reacts to. */
+export const PG = {
+  uniqueViolation: '23505',
+  foreignKeyViolation: '23503',
+  checkViolation: '23514',
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
+  undefinedTable: '42P01',
+  lockNotAvailable: '55P03',
+  adminShutdown: '57P01',
+} as const;
+
+interface WithCode {
+  code?: unknown;
+  constraint?: unknown;
+  cause?: unknown;
+}
+
+/** The PostgreSQL SQLSTATE of an error, looking through slonik's wrappers (`cause`). */
+export function pgErrorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const { code, cause } = current as WithCode;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = cause;
+  }
+  return undefined;
+}
+
+/** The violated constraint's name, when PostgreSQL reported one. */
+export function pgConstraint(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const { constraint, cause } = current as WithCode;
+    if (typeof constraint === 'string') return constraint;
+    current = cause;
+  }
+  return undefined;
+}
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  return (
+    pgErrorCode(error) === PG.uniqueViolation &&
+    (constraint === undefined || pgConstraint(error) === constraint)
+  );
+}

@@ -1,0 +1,130 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { DatabasePool } from 'slonik';
+
+import type { Config } from '../config/settings.js';
+import { resolveDatabase } from '../db/connect.js';
+import { Listener } from '../db/listener.js';
+import { migrate } from '../db/migrate.js';
+import { createDbPool } from '../db/pool.js';
+import { databaseReadiness } from '../db/readiness.js';
+import { buildApp } from '../http/app.js';
+import { isLoopbackAddress } from '../http/auth.js';
+import type { Logger } from '../log/logger.js';
+import { createRegistry } from '../metrics/registry.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import type { Component } from './component.js';
+
+/** What every part of a running controller shares. */
+export interface ControllerContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly pool: DatabasePool;
+  readonly listener: Listener;
+  readonly registry: Registry;
+  readonly clock: Clock;
+  readonly databaseUrl: string;
+}
+
+/** A feature of the controller: the components it runs and the API routes it adds. */
+export interface Feature {
+  readonly components?: readonly Component[];
+  readonly api?: readonly FastifyPluginAsync[];
+}
+
+export type FeatureFactory = (context: ControllerContext) => Feature;
+
+export interface RunningController {
+  readonly context: ControllerContext;
+  readonly app: FastifyInstance;
+  /** Base URL the HTTP server listens on. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly features?: readonly FeatureFactory[];
+}
+
+/**
+ * Starts the controller: database (embedded when no DATABASE_URL), migrations, pool, listener,
+ * features, then the HTTP server. `stop()` undoes it in reverse order, letting components drain
+ * until the shutdown timeout.
+ */
+export async function startController(options: StartOptions): Promise<RunningController> {
+  const { config, logger } = options;
+  const log = logger.child({ component: 'controller' });
+  const database = await resolveDatabase(config, logger);
+  const cleanup: (() => Promise<void>)[] = [() => database.stop()];
+  const unwind = async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  };
+  try {
+    await migrate(database.url, logger);
+    const pool = await createDbPool(database.url, { logger });
+    cleanup.push(() => pool.end());
+    const listener = new Listener(database.url, logger);
+    await listener.start();
+    cleanup.push(() => listener.stop());
+
+    const context: ControllerContext = {
+      config,
+      logger,
+      pool,
+      listener,
+      registry: createRegistry(),
+      clock: options.clock ?? systemClock,
+      databaseUrl: database.url,
+    };
+    const features = (options.features ?? []).map((factory) => factory(context));
+    const components = features.flatMap((feature) => feature.components ?? []);
+
+    if (config.apiToken === undefined) {
+      log.warn(
+        'no API token configured (PREBUILD_CONTROLLER_API_TOKEN): /api/v1 answers loopback clients only',
+      );
+    }
+    if (!isLoopbackAddress(config.listen.host) && config.apiToken === undefined) {
+      log.warn({ listen: config.listen }, 'listening beyond loopback without an API token');
+    }
+    const app = await buildApp({
+      logger,
+      registry: context.registry,
+      apiToken: config.apiToken,
+      readiness: () => databaseReadiness(pool),
+      api: features.flatMap((feature) => feature.api ?? []),
+    });
+    cleanup.push(() => app.close());
+
+    for (const component of components) {
+      await component.start();
+      cleanup.push(() => component.stop(new Date(Date.now() + config.shutdownTimeout)));
+      log.debug({ part: component.name }, 'component started');
+    }
+
+    const address = await app.listen({ host: config.listen.host, port: config.listen.port });
+    log.info({ address, embeddedDatabase: database.embedded }, 'prebuild-controller is serving');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      context,
+      app,
+      url: address,
+      stop: () => {
+        stopping ??= (async () => {
+          log.info('shutting down');
+          // Reverse start order: components drain, then HTTP, listener, pool, database.
+          await unwind();
+          log.info('stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}

@@ -1,0 +1,4 @@
+import type { FeatureFactory } from './controller.js';
+
+/** Every feature `run` hosts, in start order. */
+export const FEATURES: readonly FeatureFactory[] = [];
