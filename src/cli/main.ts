@@ -14,10 +14,11 @@ export function buildProgram(): Command {
       'Keeps pools of prebuilt workspaces warm, hands them out on claim, and runs the workspace lifecycle, on PostgreSQL.',
     )
     .version('0.1.0')
-    .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({
-      outputError: (text, write) => write(`${NAME}: ${text.replace(/^error: /, '')}`),
+      // Usage errors are one line: what is wrong, and where to look.
+      outputError: (text, write) =>
+        write(`${NAME}: ${text.trim().replace(/^error: /, '')} (see --help)\n`),
     });
   registerRun(program);
   registerMigrate(program);

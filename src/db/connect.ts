@@ -28,13 +28,4 @@ export async function resolveDatabase(
   return { url: server.url, embedded: true, stop: () => server.stop() };
 }
 
-/** The URL with its password masked, for logs and error messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<invalid url>';
-  }
-}
+export { maskPassword as redactUrl } from './errors.js';

@@ -44,3 +44,22 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
     (constraint === undefined || pgConstraint(error) === constraint)
   );
 }
+
+/** The database could not be reached; says where (password masked) and why. */
+export class DatabaseConnectError extends Error {
+  override readonly name = 'DatabaseConnectError';
+  constructor(url: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`cannot connect to PostgreSQL at ${maskPassword(url)}: ${reason}`, { cause });
+  }
+}
+
+export function maskPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}

@@ -6,6 +6,7 @@ import pg from 'pg';
 
 import type { Logger } from '../log/logger.js';
 import { migrationsDir } from '../util/paths.js';
+import { DatabaseConnectError } from './errors.js';
 import { LOCKS } from './locks.js';
 
 export interface MigrationFile {
@@ -116,7 +117,11 @@ export async function migrate(
     connectionString,
     application_name: 'prebuild-controller migrate',
   });
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new DatabaseConnectError(connectionString, error);
+  }
   try {
     await client.query('SELECT pg_advisory_lock($1::bigint)', [LOCKS.migrate.toString()]);
     try {
