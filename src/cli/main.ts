@@ -2,8 +2,10 @@ import { Command, CommanderError } from 'commander';
 
 import { ConfigError } from '../config/load.js';
 import { MigrationError } from '../db/migrate.js';
+import { AppError } from '../http/errors.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerRun } from './commands/run.js';
+import { registerUsers } from './commands/users.js';
 import { CliError } from './errors.js';
 
 const NAME = 'prebuild-controller';
@@ -22,7 +24,12 @@ export function buildProgram(): Command {
     });
   registerRun(program);
   registerMigrate(program);
-  for (const command of program.commands) command.exitOverride();
+  registerUsers(program);
+  const override = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(override);
+  };
+  program.commands.forEach(override);
   return program;
 }
 
@@ -30,6 +37,11 @@ function describe(error: unknown): { message: string; exitCode: number } {
   if (error instanceof ConfigError) return { message: error.message, exitCode: 2 };
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
   if (error instanceof MigrationError) return { message: error.message, exitCode: 1 };
+  if (error instanceof AppError) {
+    // The same checks the API makes (bad input, unknown or conflicting names), as one line.
+    const details = error.details.map((d) => `${d.path}: ${d.message}`).join('; ');
+    return { message: details ? `${error.message} (${details})` : error.message, exitCode: 1 };
+  }
   if (error instanceof Error) {
     const code = (error as { code?: string }).code;
     const detail = code && !error.message.includes(code) ? ` (${code})` : '';

@@ -1,4 +1,5 @@
+import { usersFeature } from '../users/routes.js';
 import type { FeatureFactory } from './controller.js';
 
 /** Every feature `run` hosts, in start order. */
-export const FEATURES: readonly FeatureFactory[] = [];
+export const FEATURES: readonly FeatureFactory[] = [usersFeature];

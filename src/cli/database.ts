@@ -1,0 +1,53 @@
+import type { DatabasePool } from 'slonik';
+
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/settings.js';
+import { resolveDatabase } from '../db/connect.js';
+import { migrate } from '../db/migrate.js';
+import { createDbPool } from '../db/pool.js';
+import { createLogger, type Logger } from '../log/logger.js';
+
+export interface CommandContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly pool: DatabasePool;
+}
+
+/**
+ * For one-shot commands that talk to the database directly: loads the config from the command's
+ * flags, connects (DATABASE_URL, or the embedded PostgreSQL under the data dir, reusing a running
+ * one), makes sure the schema is current, runs `fn`, and closes everything again.
+ */
+export async function withDatabase<T>(
+  flags: Record<string, unknown>,
+  fn: (context: CommandContext) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig(flags);
+  const logger = createLogger({ level: config.logLevel, fd: 2 });
+  const database = await resolveDatabase(config, logger);
+  try {
+    await migrate(database.url, logger);
+    const pool = await createDbPool(database.url, { logger, maximumPoolSize: 4 });
+    try {
+      return await fn({ config, logger, pool });
+    } finally {
+      await pool.end();
+    }
+  } finally {
+    await database.stop();
+  }
+}
+
+/** Prints rows as an aligned text table. */
+export function formatTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}

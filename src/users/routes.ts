@@ -1,0 +1,48 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+import type { FeatureFactory } from '../service/controller.js';
+import { changeUserStatus, createUser, KNOWN_ROLES, listUsers, userJson } from './users.js';
+
+const createBody = {
+  type: 'object',
+  required: ['username'],
+  additionalProperties: false,
+  properties: {
+    username: { type: 'string' },
+    email: { type: 'string' },
+    roles: { type: 'array', items: { type: 'string', enum: [...KNOWN_ROLES] } },
+  },
+} as const;
+
+const refParams = {
+  type: 'object',
+  required: ['ref'],
+  properties: { ref: { type: 'string', minLength: 1 } },
+} as const;
+
+/** Users: create, list, suspend and activate (a suspended owner's workspaces are stopped). */
+export const usersFeature: FeatureFactory = ({ pool, clock }) => {
+  const routes: FastifyPluginAsync = async (api) => {
+    api.post<{ Body: { username: string; email?: string; roles?: string[] } }>(
+      '/users',
+      { schema: { body: createBody } },
+      async (request, reply) => {
+        const user = await createUser(pool, request.body, clock.now());
+        return reply.status(201).send(userJson(user));
+      },
+    );
+    api.get('/users', async () => ({ users: (await listUsers(pool)).map(userJson) }));
+    for (const [action, status] of [
+      ['suspend', 'suspended'],
+      ['activate', 'active'],
+    ] as const) {
+      api.post<{ Params: { ref: string } }>(
+        `/users/:ref/${action}`,
+        { schema: { params: refParams } },
+        async (request) =>
+          userJson(await changeUserStatus(pool, request.params.ref, status, clock.now())),
+      );
+    }
+  };
+  return { api: [routes] };
+};
