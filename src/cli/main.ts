@@ -4,6 +4,8 @@ import { ConfigError } from '../config/load.js';
 import { MigrationError } from '../db/migrate.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerRun } from './commands/run.js';
+import { registerSchedule } from './commands/schedule.js';
+import { registerTemplate } from './commands/template.js';
 import { CliError } from './errors.js';
 
 const NAME = 'prebuild-controller';
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
     });
   registerRun(program);
   registerMigrate(program);
+  registerTemplate(program);
+  registerSchedule(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

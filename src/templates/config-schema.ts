@@ -10,7 +10,8 @@ import { parseDuration } from '../util/duration.js';
  */
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const NAME_RULE = '1-64 characters: lowercase letters, digits, "-" and "_", starting with a letter or digit';
+const NAME_RULE =
+  '1-64 characters: lowercase letters, digits, "-" and "_", starting with a letter or digit';
 
 // Mirrors src/util/duration.ts, anchored, for editors; the bounds are checked on the parsed value.
 const DURATION_PATTERN = /^(0|(\d+(\.\d+)?(ms|s|m|h|d|w))+)$/;
@@ -77,8 +78,8 @@ export const SchedulingSchema = z
             : undefined,
       })
       .meta({
-      description: 'IANA time zone the schedules are read in, e.g. UTC or Europe/Berlin',
-    }),
+        description: 'IANA time zone the schedules are read in, e.g. UTC or Europe/Berlin',
+      }),
     schedule: z
       .array(ScheduleSchema)
       .min(1, 'must have at least one entry (leave out scheduling for a fixed pool size)')
@@ -118,9 +119,7 @@ export const PresetSchema = z.strictObject({
 });
 
 export const LifecycleSchema = z.strictObject({
-  default_ttl: duration('a started workspace stops this long after its start', 60_000).default(
-    '0',
-  ),
+  default_ttl: duration('a started workspace stops this long after its start', 60_000).default('0'),
   activity_bump: duration('activity moves the deadline this far ahead').default('1h'),
   autostop_requirement: z
     .strictObject({

@@ -15,7 +15,8 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
-    else if (typeof part === 'string' && IDENTIFIER.test(part)) out += out === '' ? part : `.${part}`;
+    else if (typeof part === 'string' && IDENTIFIER.test(part))
+      out += out === '' ? part : `.${part}`;
     else out += `[${JSON.stringify(String(part))}]`;
   }
   return out === '' ? ROOT_PATH : out;
@@ -24,18 +25,15 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  switch (typeof value) {
-    case 'string':
-      return `the text ${JSON.stringify(value.length > 40 ? value.slice(0, 37) + '...' : value)}`;
-    case 'number':
-      return Number.isInteger(value) ? `the number ${value}` : `the fraction ${value}`;
-    case 'boolean':
-      return `${value}`;
-    case 'object':
-      return 'a mapping';
-    default:
-      return typeof value;
+  if (typeof value === 'string') {
+    return `the text ${JSON.stringify(value.length > 40 ? value.slice(0, 37) + '...' : value)}`;
   }
+  if (typeof value === 'number') {
+    return Number.isInteger(value) ? `the number ${value}` : `the fraction ${value}`;
+  }
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'object') return 'a mapping';
+  return typeof value;
 }
 
 const EXPECTED: Record<string, string> = {
@@ -53,29 +51,29 @@ const EXPECTED: Record<string, string> = {
  * without a case here keep zod's message (custom checks bring their own).
  */
 export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
-  switch (issue.code) {
-    case 'invalid_type': {
-      if (issue.input === undefined) return 'is required';
-      const expected = EXPECTED[issue.expected] ?? issue.expected;
-      return `expected ${expected}, got ${describeValue(issue.input)}`;
-    }
-    case 'invalid_value':
-      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'too_small':
-      if (issue.origin === 'string') {
-        return Number(issue.minimum) <= 1
-          ? 'must not be empty'
-          : `must be at least ${issue.minimum} characters`;
-      }
-      if (issue.origin === 'array') return `must have at least ${issue.minimum} entries`;
-      return `must be at least ${issue.minimum}`;
-    case 'too_big':
-      if (issue.origin === 'string') return `must be at most ${issue.maximum} characters`;
-      if (issue.origin === 'array') return `must have at most ${issue.maximum} entries`;
-      return `must be at most ${issue.maximum}`;
-    default:
-      return undefined;
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return 'is required';
+    const expected = EXPECTED[issue.expected] ?? issue.expected;
+    return `expected ${expected}, got ${describeValue(issue.input)}`;
   }
+  if (issue.code === 'invalid_value') {
+    return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  if (issue.code === 'too_small') {
+    if (issue.origin === 'string') {
+      return Number(issue.minimum) <= 1
+        ? 'must not be empty'
+        : `must be at least ${issue.minimum} characters`;
+    }
+    if (issue.origin === 'array') return `must have at least ${issue.minimum} entries`;
+    return `must be at least ${issue.minimum}`;
+  }
+  if (issue.code === 'too_big') {
+    if (issue.origin === 'string') return `must be at most ${issue.maximum} characters`;
+    if (issue.origin === 'array') return `must have at most ${issue.maximum} entries`;
+    return `must be at most ${issue.maximum}`;
+  }
+  return undefined;
 };
 
 /** An issue before formatting: the path as segments, for ordering. */
@@ -88,7 +86,10 @@ export interface RawIssue {
 export function fromZodIssues(issues: readonly z.core.$ZodIssue[]): RawIssue[] {
   return issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ segments: [...issue.path, key], message: 'unknown field' }));
+      return issue.keys.map((key) => ({
+        segments: [...issue.path, key],
+        message: 'unknown field',
+      }));
     }
     return [{ segments: issue.path, message: issue.message }];
   });

@@ -79,7 +79,9 @@ function crossFieldIssues(raw: unknown): RawIssue[] {
     if (!isRecord(scheduling) || !Array.isArray(scheduling.schedule)) return;
     // Items with the wrong shape are zod's to report; the rest still get cron and overlap checks.
     const schedules = scheduling.schedule.map((item: unknown): ScheduleInput | undefined =>
-      isRecord(item) && typeof item.cron === 'string' ? { cron: item.cron, instances: 0 } : undefined,
+      isRecord(item) && typeof item.cron === 'string'
+        ? { cron: item.cron, instances: 0 }
+        : undefined,
     );
     const timezone = typeof scheduling.timezone === 'string' ? scheduling.timezone : undefined;
     const base = ['presets', index, 'prebuilds', 'scheduling'];

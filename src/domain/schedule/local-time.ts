@@ -78,4 +78,3 @@ export function advanceToLocal(zone: IANAZone, ms: number, targetLocal: number):
   }
   return high;
 }
-
