@@ -72,7 +72,7 @@ export function maxDaysInMonth(month: number): number {
   return DAYS_IN_MONTH[month] ?? 0;
 }
 
-function parseValue(token: string, spec: FieldSpec, isRangeEnd: boolean): number | string {
+function parseValue(token: string, spec: FieldSpec): number | string {
   if (/^\d+$/.test(token)) {
     const value = Number(token);
     if (value < spec.min || value > spec.max) {
@@ -81,11 +81,7 @@ function parseValue(token: string, spec: FieldSpec, isRangeEnd: boolean): number
     return value;
   }
   const index = spec.names?.indexOf(token.toUpperCase()) ?? -1;
-  if (index >= 0) {
-    const value = index + (spec.nameBase ?? 0);
-    // MON-SUN reads naturally; Sunday closes a day-of-week range as 7.
-    return isRangeEnd && spec === FIELDS.dayOfWeek && value === 0 ? 7 : value;
-  }
+  if (index >= 0) return index + (spec.nameBase ?? 0);
   if (token === '') return 'a value is missing';
   return spec.names
     ? `"${token}" is not a number or a name (${spec.names[0]}..${spec.names[spec.names.length - 1]})`
@@ -114,12 +110,16 @@ function parseField(text: string, spec: FieldSpec): { values: number[] } | { err
     } else {
       const bounds = base.split('-');
       if (bounds.length > 2) return fail(`"${base}" is not a value or a range A-B`);
-      const start = parseValue(bounds[0] ?? '', spec, false);
+      const start = parseValue(bounds[0] ?? '', spec);
       if (typeof start === 'string') return fail(start);
       from = start;
       if (bounds.length === 2) {
-        const end = parseValue(bounds[1] ?? '', spec, true);
+        let end = parseValue(bounds[1] ?? '', spec);
         if (typeof end === 'string') return fail(end);
+        // MON-SUN reads naturally: SUN closes a range that starts later in the week as 7.
+        if (spec === FIELDS.dayOfWeek && end === 0 && from > 0 && /^sun$/i.test(bounds[1] ?? '')) {
+          end = 7;
+        }
         if (end < from) {
           return fail(
             `range ${base} goes backwards; split it, for example ${from}-${spec.max},${spec.min}-${end}`,
