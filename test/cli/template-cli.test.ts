@@ -42,7 +42,7 @@ function file(name: string, text: string): string {
 }
 
 const INVALID = exampleNamed('broken', [
-  ['- { cron: "* 8-18 * * 1-5", instances: 3 }', '- { cron: "0 8-18 * * 1-5", instances: 3 }'],
+  ["- { cron: '* 8-18 * * 1-5', instances: 3 }", "- { cron: '0 8-18 * * 1-5', instances: 3 }"],
   ['timezone: Europe/Berlin', 'timezone: Europe/Berlinn'],
   ['instances: 1\n', 'instances: -1\n'],
 ]);

@@ -93,8 +93,8 @@ describe('POST /api/v1/templates', () => {
   it('rejects an invalid config with 400, every problem in details, and writes nothing', async () => {
     const before = await templateRowCounts(db.pool);
     const invalid = exampleNamed('broken', [
-      ['- { cron: "* 8-18 * * 1-5", instances: 3 }', '- { cron: "0 8-18 * * 1-5", instances: 3 }'],
-      ['- { cron: "* 8-14 * * 6", instances: 1 }', '- { cron: "* 8-14 * * 5-6", instances: 1 }'],
+      ["- { cron: '* 8-18 * * 1-5', instances: 3 }", "- { cron: '0 8-18 * * 1-5', instances: 3 }"],
+      ["- { cron: '* 8-14 * * 6', instances: 1 }", "- { cron: '* 8-14 * * 5-6', instances: 1 }"],
       ['timezone: Europe/Berlin', 'timezone: Europe/Berlinn'],
       ['default_ttl: 8h', 'default_ttl: 8 hours'],
     ]);
@@ -126,7 +126,7 @@ describe('POST /api/v1/templates', () => {
 
     const overlap = await yamlPost(
       exampleNamed('broken', [
-        ['- { cron: "* 8-14 * * 6", instances: 1 }', '- { cron: "* 8-14 * * 5-6", instances: 1 }'],
+        ["- { cron: '* 8-14 * * 6', instances: 1 }", "- { cron: '* 8-14 * * 5-6', instances: 1 }"],
       ]),
     );
     expect(overlap.statusCode).toBe(400);

@@ -195,8 +195,8 @@ describe('pushTemplate', () => {
 
   it('makes changed content a new active version and applies template settings', async () => {
     const changedText = EXAMPLE.replace('default_ttl: 8h', 'default_ttl: 10h').replace(
-      '- { cron: "* 8-14 * * 6", instances: 1 }',
-      '- { cron: "* 8-14 * * 6", instances: 2 }',
+      "- { cron: '* 8-14 * * 6', instances: 1 }",
+      "- { cron: '* 8-14 * * 6', instances: 2 }",
     );
     const result = await pushTemplate(db.pool, validConfig(changedText));
     expect(result).toMatchObject({
@@ -283,8 +283,8 @@ describe('a push that fails halfway leaves nothing behind', () => {
     validConfig(
       exampleNamed(name, [
         [
-          '- { cron: "* 8-14 * * 6", instances: 1 }',
-          `- { cron: "* 8-14 * * 6", instances: ${instances} }`,
+          "- { cron: '* 8-14 * * 6', instances: 1 }",
+          `- { cron: '* 8-14 * * 6', instances: ${instances} }`,
         ],
       ]),
     );
