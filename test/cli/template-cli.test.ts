@@ -73,14 +73,19 @@ describe('template validate', () => {
   it('--json prints the issues or the normalised config', async () => {
     const bad = await cli(['template', 'validate', '--json', file('invalid.yaml', INVALID)]);
     expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.stdout)).toMatchObject({ valid: false, issues: expect.any(Array) });
+    const badResult = JSON.parse(bad.stdout) as { valid: boolean; issues: unknown[] };
+    expect(badResult.valid).toBe(false);
+    expect(badResult.issues).toHaveLength(3);
     const good = await cli(['template', 'validate', '--json', EXAMPLE_PATH]);
     expect(good.code).toBe(0);
-    expect(JSON.parse(good.stdout)).toMatchObject({
-      valid: true,
-      content_hash: expect.stringMatching(/^sha256:/),
-      config: { name: 'dev-env', organization: 'default' },
-    });
+    const goodResult = JSON.parse(good.stdout) as {
+      valid: boolean;
+      content_hash: string;
+      config: { name: string; organization: string };
+    };
+    expect(goodResult.valid).toBe(true);
+    expect(goodResult.content_hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(goodResult.config).toMatchObject({ name: 'dev-env', organization: 'default' });
   });
 
   it('reads standard input with -', async () => {

@@ -109,7 +109,7 @@ describe('pushTemplate', () => {
         SELECT config, content_hash, tags, provisioner::text FROM template_versions WHERE id = ${result.version.id}`,
     );
     expect(version).toEqual({
-      config: JSON.parse(JSON.stringify(config)),
+      config: JSON.parse(JSON.stringify(config)) as unknown,
       content_hash: contentHash(config),
       tags: { region: 'us-east' },
       provisioner: 'echo',
@@ -394,7 +394,7 @@ describe('planPush (dry run)', () => {
     const update = await planPush(
       db.pool,
       validConfig(
-        EXAMPLE.replace('default_ttl: 8h', 'default_ttl: 9h').replace(/  - name: gpu\n.*\n/, ''),
+        EXAMPLE.replace('default_ttl: 8h', 'default_ttl: 9h').replace(/ {2}- name: gpu\n.*\n/, ''),
       ),
     );
     expect(update.action).toBe('update');
