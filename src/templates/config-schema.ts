@@ -1,6 +1,6 @@
 import { z } from 'zod/v4';
 
-import { parseDuration } from '../util/duration.js';
+import { formatDuration, parseDuration } from '../util/duration.js';
 
 /**
  * The template config file (YAML or JSON). This zod schema is the single source of the shape:
@@ -44,7 +44,7 @@ const duration = (description: string, min = 0) =>
     .superRefine((text, ctx) => {
       const ms = parseDuration(text);
       if (ms !== undefined && ms !== 0 && ms < min) {
-        ctx.addIssue({ code: 'custom', message: `must be 0 or at least ${min / 60_000}m` });
+        ctx.addIssue({ code: 'custom', message: `must be 0 or at least ${formatDuration(min)}` });
       }
     })
     .meta({ description: `${description} (durations: 500ms, 30m, 8h, 7d, 1h30m; 0 = off)` });

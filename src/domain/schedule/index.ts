@@ -25,3 +25,9 @@ export {
   formatPath,
   timezoneProblem,
 } from './validate.js';
+
+import { evaluateDesired as evaluate } from './evaluate.js';
+import type { DesiredResolver } from './types.js';
+
+/** The resolver the reconciler is given (checked against the shared contract type). */
+export const resolveDesired: DesiredResolver = evaluate;

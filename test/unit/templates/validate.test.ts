@@ -276,6 +276,14 @@ describe('every rule reports its path', () => {
       'exec: only allowed with provisioner: exec (provisioner is "echo")',
     ],
     [
+      'too short an exec timeout',
+      (c) => {
+        c.provisioner = 'exec';
+        c.exec = { command: './x', timeout: '500ms' };
+      },
+      'exec.timeout: must be 0 or at least 1s',
+    ],
+    [
       'exec without a command',
       (c) => {
         c.provisioner = 'exec';
