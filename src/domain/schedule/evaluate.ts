@@ -3,7 +3,7 @@ import type { IANAZone } from 'luxon';
 import { type CronRange, matchesDay, matchesLocal } from './cron.js';
 import { advanceToLocal, DAY, HOUR, localFields, localMs, zoneOf } from './local-time.js';
 import type { LocalHour } from './local-time.js';
-import type { DesiredResult, PrebuildScheduleConfig } from './types.js';
+import type { DesiredResolver, DesiredResult, PrebuildScheduleConfig } from './types.js';
 import { checkSchedules, formatPath } from './validate.js';
 
 /**
@@ -91,6 +91,9 @@ export function evaluateDesired(config: PrebuildScheduleConfig, at: Date): Desir
     return fallback(config, `schedule evaluation failed: ${(error as Error).message}`);
   }
 }
+
+/** The resolver the reconciler is given. */
+export const resolveDesired: DesiredResolver = evaluateDesired;
 
 export function desiredInstances(config: PrebuildScheduleConfig, at: Date): number {
   return evaluateDesired(config, at).desired;

@@ -6,6 +6,7 @@ export {
   evaluateDesired,
   NEXT_CHANGE_HORIZON_MS,
   nextChange,
+  resolveDesired,
 } from './evaluate.js';
 export type { LocalHour } from './local-time.js';
 export { localHour, zoneOf } from './local-time.js';
@@ -25,9 +26,3 @@ export {
   formatPath,
   timezoneProblem,
 } from './validate.js';
-
-import { evaluateDesired as evaluate } from './evaluate.js';
-import type { DesiredResolver } from './types.js';
-
-/** The resolver the reconciler is given (checked against the shared contract type). */
-export const resolveDesired: DesiredResolver = evaluate;
