@@ -121,6 +121,8 @@ export function nextChange(
     if (!Number.isFinite(start) || usableInstances(config) || config.schedules.length === 0) {
       return null;
     }
+    // Every schedule asks for the default count: it can never change.
+    if (config.schedules.every((s) => s.instances === config.instances)) return null;
     const entry = compile(config);
     if (!entry.ok) return null;
     const current = evaluateCompiled(config, entry, start).desired;
