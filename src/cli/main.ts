@@ -5,6 +5,8 @@ import { MigrationError } from '../db/migrate.js';
 import { AppError } from '../http/errors.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerRun } from './commands/run.js';
+import { registerSchedule } from './commands/schedule.js';
+import { registerTemplate } from './commands/template.js';
 import { registerUsers } from './commands/users.js';
 import { CliError } from './errors.js';
 
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
     });
   registerRun(program);
   registerMigrate(program);
+  registerTemplate(program);
+  registerSchedule(program);
   registerUsers(program);
   const override = (command: Command): void => {
     command.exitOverride();

@@ -1,5 +1,6 @@
+import { templatesFeature } from '../templates/feature.js';
 import { usersFeature } from '../users/routes.js';
 import type { FeatureFactory } from './controller.js';
 
 /** Every feature `run` hosts, in start order. */
-export const FEATURES: readonly FeatureFactory[] = [usersFeature];
+export const FEATURES: readonly FeatureFactory[] = [usersFeature, templatesFeature];

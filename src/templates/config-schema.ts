@@ -1,0 +1,187 @@
+import { z } from 'zod/v4';
+
+import { formatDuration, parseDuration } from '../util/duration.js';
+
+/**
+ * The template config file (YAML or JSON). This zod schema is the single source of the shape:
+ * the validator parses with it and `schema/template-config.schema.json` is generated from it.
+ * Rules that need more than one field (duplicate preset names, one default, cron ranges and
+ * their overlaps, `exec` only with the exec provisioner) are checked in `validate.ts`.
+ */
+
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const NAME_RULE =
+  '1-64 characters: lowercase letters, digits, "-" and "_", starting with a letter or digit';
+
+// Mirrors src/util/duration.ts, anchored, for editors; the bounds are checked on the parsed value.
+const DURATION_PATTERN = /^(0|(\d+(\.\d+)?(ms|s|m|h|d|w))+)$/;
+
+export const WEEKDAYS = [
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+] as const;
+
+const MAX_INSTANCES = 1000;
+export const TTL_MIN_SECS = 3600;
+export const TTL_MAX_SECS = 31_536_000;
+
+const name = (what: string) =>
+  z
+    .string()
+    .regex(NAME_PATTERN, `must be a valid ${what} name: ${NAME_RULE}`)
+    .meta({ description: `${what} name: ${NAME_RULE}` });
+
+/** A duration text; zero, or at least `min` ms when not zero. */
+const duration = (description: string, min = 0) =>
+  z
+    .string()
+    .regex(DURATION_PATTERN, 'must be a duration such as "30m", "8h", "7d", "1h30m" or "0"')
+    .superRefine((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms !== undefined && ms !== 0 && ms < min) {
+        ctx.addIssue({ code: 'custom', message: `must be 0 or at least ${formatDuration(min)}` });
+      }
+    })
+    .meta({ description: `${description} (durations: 500ms, 30m, 8h, 7d, 1h30m; 0 = off)` });
+
+const count = (description: string) =>
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_INSTANCES)
+    .meta({ description: `${description} (0..${MAX_INSTANCES})` });
+
+export const ScheduleSchema = z
+  .strictObject({
+    cron: z.string().meta({
+      description:
+        'five cron fields with the minute field "*": a range at hour granularity in the timezone, e.g. "* 8-18 * * 1-5" = 08:00:00-18:59:59 Monday to Friday',
+      examples: ['* 8-18 * * 1-5', '* 8-14 * * 6'],
+    }),
+    instances: count('pool size while this schedule matches'),
+  })
+  .meta({ description: 'while the cron range matches, the pool size is `instances`' });
+
+export const SchedulingSchema = z
+  .strictObject({
+    timezone: z
+      .string({
+        error: (issue) =>
+          issue.input === undefined
+            ? 'is required: schedules are read in an IANA time zone such as "UTC" or "Europe/Berlin"'
+            : undefined,
+      })
+      .meta({
+        description: 'IANA time zone the schedules are read in, e.g. UTC or Europe/Berlin',
+      }),
+    schedule: z
+      .array(ScheduleSchema)
+      .min(1, 'must have at least one entry (leave out scheduling for a fixed pool size)')
+      .meta({ description: 'the first matching entry wins; entries may not overlap' }),
+  })
+  .meta({ description: 'pool size by time of day and weekday' });
+
+export const PrebuildsSchema = z
+  .strictObject({
+    instances: count('pool size when no schedule matches'),
+    expiration_policy: z
+      .strictObject({
+        ttl: z
+          .number()
+          .int()
+          .min(0)
+          .max(TTL_MAX_SECS)
+          .refine(
+            (ttl) => ttl === 0 || ttl >= TTL_MIN_SECS,
+            `must be 0 (never expire) or from ${TTL_MIN_SECS} (1 hour) to ${TTL_MAX_SECS} (1 year) seconds`,
+          )
+          .meta({ description: 'seconds after which a prebuild is replaced; 0 = never' }),
+      })
+      .default({ ttl: 0 }),
+    scheduling: SchedulingSchema.optional(),
+  })
+  .meta({ description: 'keep a pool of prebuilt workspaces of this preset warm' });
+
+export const PresetSchema = z.strictObject({
+  name: z.string().min(1).max(128).meta({ description: 'preset name, unique in the template' }),
+  default: z.boolean().default(false).meta({ description: 'at most one preset is the default' }),
+  parameters: z
+    .record(z.string().min(1), z.string())
+    .default({})
+    .meta({ description: 'parameter values as strings (quote numbers: "4")' }),
+  prebuilds: PrebuildsSchema.optional(),
+});
+
+export const LifecycleSchema = z.strictObject({
+  default_ttl: duration('a started workspace stops this long after its start', 60_000).default('0'),
+  activity_bump: duration('activity moves the deadline this far ahead').default('1h'),
+  autostop_requirement: z
+    .strictObject({
+      days_of_week: z
+        .array(z.enum(WEEKDAYS))
+        .default([])
+        .meta({ description: 'workspaces must stop on these days (in the owner quiet hours)' }),
+      weeks: z.number().int().min(1).max(16).default(1),
+    })
+    .default({ days_of_week: [], weeks: 1 }),
+  autostart_allowed_days: z
+    .array(z.enum(WEEKDAYS))
+    .default([...WEEKDAYS])
+    .meta({ description: 'days on which autostart may start a workspace' }),
+  allow_user_autostart: z.boolean().default(true),
+  allow_user_autostop: z.boolean().default(true),
+  require_active_version: z.boolean().default(false),
+  failure_ttl: duration('failed workspaces are stopped after this long', 60_000).default('0'),
+  time_til_dormant: duration('unused workspaces become dormant after this long', 60_000).default(
+    '0',
+  ),
+  time_til_dormant_autodelete: duration(
+    'dormant workspaces are deleted after this long',
+    60_000,
+  ).default('0'),
+  time_til_autostop_notify: duration('owners are reminded this long before an autostop').default(
+    '0',
+  ),
+});
+
+export const ExecSchema = z
+  .strictObject({
+    command: z.string().min(1).meta({ description: 'command the exec provisioner runs' }),
+    timeout: duration('a build running longer is killed', 1_000).optional(),
+  })
+  .meta({ description: 'only with provisioner: exec' });
+
+export const TemplateConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional().meta({ description: 'editor hint; ignored' }),
+    name: name('template'),
+    organization: name('organization').default('default'),
+    display_name: z.string().max(128).default(''),
+    deprecated: z
+      .string()
+      .default('')
+      .meta({ description: 'non-empty = deprecated, with the reason' }),
+    provisioner: z.enum(['echo', 'exec']).default('echo'),
+    tags: z
+      .record(z.string().min(1), z.string())
+      .default({})
+      .meta({ description: "provisioner tags this template's jobs carry" }),
+    exec: ExecSchema.optional(),
+    lifecycle: LifecycleSchema.default(LifecycleSchema.parse({})),
+    presets: z.array(PresetSchema).default([]),
+  })
+  .meta({
+    title: 'prebuild-controller template config',
+    description:
+      'A template for prebuild-controller: provisioner, lifecycle options and presets with their prebuild pools.',
+  });
+
+export type TemplateConfig = z.output<typeof TemplateConfigSchema>;
+export type PresetConfig = z.output<typeof PresetSchema>;
+export type Weekday = (typeof WEEKDAYS)[number];

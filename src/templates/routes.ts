@@ -1,0 +1,69 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { DatabasePool } from 'slonik';
+
+import { badRequest } from '../http/errors.js';
+import type { Logger } from '../log/logger.js';
+import type { Clock } from '../util/clock.js';
+import { listTemplates } from './list.js';
+import { planPush, pushTemplate } from './push.js';
+import { validateTemplateConfig } from './validate.js';
+
+export interface TemplateRoutesOptions {
+  readonly pool: DatabasePool;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+const PushQuery = {
+  type: 'object',
+  properties: { dry_run: { type: 'string', enum: ['true', 'false'] } },
+  additionalProperties: false,
+} as const;
+
+/**
+ * `POST /templates` takes a template config as YAML (`Content-Type: application/yaml`) or JSON
+ * and makes it the active version; `GET /templates` lists templates with their presets.
+ */
+export function templateRoutes(options: TemplateRoutesOptions): FastifyPluginAsync {
+  const log = options.logger.child({ component: 'templates' });
+  return async (app) => {
+    app.post<{ Querystring: { dry_run?: 'true' | 'false' } }>(
+      '/templates',
+      { schema: { querystring: PushQuery } },
+      async (request, reply) => {
+        const result = validateTemplateConfig(request.body);
+        if (!result.ok) {
+          const count = result.issues.length;
+          throw badRequest(
+            `the template config has ${count} problem${count === 1 ? '' : 's'}: ${result.issues
+              .map((issue) => `${issue.path}: ${issue.message}`)
+              .join('; ')}`,
+            result.issues,
+          );
+        }
+        if (request.query.dry_run === 'true') {
+          return reply.status(200).send({ plan: await planPush(options.pool, result.config) });
+        }
+        const pushed = await pushTemplate(options.pool, result.config);
+        log.info(
+          {
+            template: pushed.template.name,
+            organization: pushed.template.organization,
+            version: pushed.version.name,
+            changed: pushed.changed,
+          },
+          pushed.changed ? 'template version pushed' : 'template push unchanged',
+        );
+        return reply.status(pushed.changed ? 201 : 200).send({
+          template: pushed.template,
+          version: pushed.version,
+          changed: pushed.changed,
+        });
+      },
+    );
+
+    app.get('/templates', async () => ({
+      templates: await listTemplates(options.pool, options.clock.now()),
+    }));
+  };
+}
