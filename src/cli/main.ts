@@ -2,7 +2,9 @@ import { Command, CommanderError } from 'commander';
 
 import { ConfigError } from '../config/load.js';
 import { MigrationError } from '../db/migrate.js';
+import { registerJobs } from './commands/jobs.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerProvisionerd } from './commands/provisionerd.js';
 import { registerRun } from './commands/run.js';
 import { CliError } from './errors.js';
 
@@ -21,7 +23,13 @@ export function buildProgram(): Command {
     });
   registerRun(program);
   registerMigrate(program);
-  for (const command of program.commands) command.exitOverride();
+  registerProvisionerd(program);
+  registerJobs(program);
+  const exitOverrideAll = (command: Command) => {
+    command.exitOverride();
+    for (const sub of command.commands) exitOverrideAll(sub);
+  };
+  for (const command of program.commands) exitOverrideAll(command);
   return program;
 }
 

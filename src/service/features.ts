@@ -1,4 +1,5 @@
+import { jobsFeature } from '../jobs/feature.js';
 import type { FeatureFactory } from './controller.js';
 
 /** Every feature `run` hosts, in start order. */
-export const FEATURES: readonly FeatureFactory[] = [];
+export const FEATURES: readonly FeatureFactory[] = [jobsFeature];

@@ -1,0 +1,334 @@
+import { randomUUID } from 'node:crypto';
+
+import { z } from 'zod';
+
+import { CHANNELS } from '../db/channels.js';
+import { type Db, defineQuery } from '../db/sql-files.js';
+import {
+  type BuildJobInput,
+  type BuildReason,
+  ExecConfig,
+  JobRow,
+  PROVISIONER_TYPES,
+  SYSTEM_USER_ID,
+  type Transition,
+} from './model.js';
+import type { JobMetrics } from './metrics.js';
+import { notify } from './notify.js';
+
+export interface EnqueueBuildRequest {
+  readonly workspaceId: string;
+  readonly transition: Transition;
+  readonly reason: BuildReason;
+  readonly initiatorId: string;
+  /**
+   * The version to build. Default: the template's active version for a start when the workspace
+   * has no builds yet (or when `useActiveVersion`), otherwise the latest build's version.
+   */
+  readonly templateVersionId?: string;
+  /** Build the template's active version (an update), unless templateVersionId is given. */
+  readonly useActiveVersion?: boolean;
+  /**
+   * The preset of the build. undefined = the latest build's preset when the version is unchanged;
+   * null = no preset.
+   */
+  readonly presetId?: string | null;
+  /** Explicit parameters, overlaying the preset's (which overlay the previous build's). */
+  readonly parameters?: Readonly<Record<string, string>>;
+  readonly now: Date;
+  /** Counts `coderd_workspace_builds_enqueued_total` (see jobMetricsFor). */
+  readonly metrics?: JobMetrics;
+}
+
+export const BuildRow = z.object({
+  id: z.string(),
+  created_at: z.date(),
+  updated_at: z.date(),
+  workspace_id: z.string(),
+  template_version_id: z.string(),
+  build_number: z.number(),
+  transition: z.string(),
+  initiator_id: z.string(),
+  job_id: z.string(),
+  reason: z.string(),
+  template_version_preset_id: z.string().nullable(),
+  deadline: z.date().nullable(),
+  max_deadline: z.date().nullable(),
+});
+export type BuildRow = z.infer<typeof BuildRow>;
+
+export interface EnqueuedBuild {
+  readonly build: BuildRow;
+  readonly job: JobRow;
+}
+
+export type EnqueueErrorCode =
+  | 'workspace_not_found'
+  | 'workspace_deleted'
+  | 'build_in_progress'
+  | 'no_active_version'
+  | 'version_not_found'
+  | 'preset_not_found'
+  | 'invalid_parameter';
+
+/** A build that cannot be enqueued; `code` tells callers (API: 404/409/400) what went wrong. */
+export class EnqueueError extends Error {
+  override readonly name = 'EnqueueError';
+  constructor(
+    readonly code: EnqueueErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const Target = z.object({
+  workspace_id: z.string(),
+  workspace_name: z.string(),
+  deleted: z.boolean(),
+  organization_id: z.string(),
+  owner_id: z.string(),
+  owner_name: z.string(),
+  template_id: z.string(),
+  template_name: z.string(),
+  active_version_id: z.string().nullable(),
+  latest_build_id: z.string().nullable(),
+  latest_build_number: z.number().nullable(),
+  latest_version_id: z.string().nullable(),
+  latest_preset_id: z.string().nullable(),
+  latest_job_id: z.string().nullable(),
+  latest_job_status: z.string().nullable(),
+});
+const getTarget = defineQuery<{ workspace_id: string }, typeof Target>('EnqueueGetTarget', Target);
+
+const Version = z.object({
+  id: z.string(),
+  name: z.string(),
+  template_id: z.string(),
+  provisioner: z.enum(PROVISIONER_TYPES),
+  tags: z.record(z.string()),
+  exec: z.unknown(),
+});
+const getVersion = defineQuery<{ version_id: string }, typeof Version>(
+  'EnqueueGetVersion',
+  Version,
+);
+
+const Preset = z.object({ id: z.string(), name: z.string(), template_version_id: z.string() });
+const getPreset = defineQuery<{ preset_id: string }, typeof Preset>('EnqueueGetPreset', Preset);
+
+const Parameter = z.object({ name: z.string(), value: z.string() });
+const getBaseParameters = defineQuery<
+  { previous_build_id: string | null; preset_id: string | null },
+  typeof Parameter
+>('EnqueueGetBaseParameters', Parameter);
+
+const insertJob = defineQuery<
+  {
+    id: string;
+    now: Date;
+    organization_id: string;
+    initiator_id: string;
+    provisioner: string;
+    input: BuildJobInput;
+    tags: Record<string, string>;
+  },
+  typeof JobRow
+>('EnqueueInsertJob', JobRow);
+
+const insertBuild = defineQuery<
+  {
+    id: string;
+    now: Date;
+    workspace_id: string;
+    version_id: string;
+    build_number: number;
+    transition: string;
+    initiator_id: string;
+    job_id: string;
+    reason: string;
+    preset_id: string | null;
+  },
+  typeof BuildRow
+>('EnqueueInsertBuild', BuildRow);
+
+const insertParameters = defineQuery<{ build_id: string; names: string[]; values: string[] }>(
+  'EnqueueInsertParameters',
+  z.object({}),
+);
+
+const IN_PROGRESS = new Set(['pending', 'running', 'canceling']);
+
+function checkParameters(parameters: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(parameters)) {
+    if (name === '' || name.length > 128 || name.includes('\0')) {
+      throw new EnqueueError(
+        'invalid_parameter',
+        `parameters: name "${name}" must be 1 to 128 characters without NUL`,
+      );
+    }
+    if (typeof value !== 'string' || value.includes('\0')) {
+      throw new EnqueueError(
+        'invalid_parameter',
+        `parameters.${name}: must be a string without NUL`,
+      );
+    }
+  }
+}
+
+/** The template's exec config, or null when it has none or it is not a valid one. */
+function execConfig(raw: unknown): BuildJobInput['exec'] {
+  if (raw === null || raw === undefined) return null;
+  const parsed = ExecConfig.safeParse(raw);
+  return parsed.success ? parsed.data : null;
+}
+
+/**
+ * Creates a workspace build and its provisioner job INSIDE the caller's transaction: the next
+ * build number, the job (provisioner and tags of the template version, input describing the
+ * build), the build parameters, and a job-posted NOTIFY that PostgreSQL delivers at commit.
+ * The only way builds are created. A concurrent enqueue for the same workspace fails with the
+ * unique violation `workspace_builds_workspace_id_build_number_key` (a benign race for callers).
+ */
+export async function enqueueWorkspaceBuild(
+  tx: Db,
+  request: EnqueueBuildRequest,
+): Promise<EnqueuedBuild> {
+  let provisioner = 'unknown';
+  const count = (status: 'success' | 'failed') =>
+    request.metrics?.enqueued.inc({
+      provisioner_type: provisioner,
+      build_reason: request.reason,
+      transition: request.transition,
+      status,
+    });
+  try {
+    const result = await enqueue(tx, request, (type) => {
+      provisioner = type;
+    });
+    count('success');
+    return result;
+  } catch (error) {
+    count('failed');
+    throw error;
+  }
+}
+
+async function enqueue(
+  tx: Db,
+  request: EnqueueBuildRequest,
+  onProvisioner: (type: string) => void,
+): Promise<EnqueuedBuild> {
+  const { workspaceId, transition, now } = request;
+  checkParameters(request.parameters ?? {});
+  const target = await getTarget.maybeOne(tx, { workspace_id: workspaceId });
+  if (!target) throw new EnqueueError('workspace_not_found', `workspace ${workspaceId} not found`);
+  if (target.deleted) {
+    throw new EnqueueError('workspace_deleted', `workspace ${workspaceId} is deleted`);
+  }
+  if (target.latest_job_status !== null && IN_PROGRESS.has(target.latest_job_status)) {
+    throw new EnqueueError(
+      'build_in_progress',
+      `workspace ${target.workspace_name} already has a ${target.latest_job_status} build ` +
+        `(#${target.latest_build_number}, job ${target.latest_job_id}); cancel it or wait for it`,
+    );
+  }
+
+  const wantActive = request.useActiveVersion === true || target.latest_version_id === null;
+  const versionId =
+    request.templateVersionId ?? (wantActive ? target.active_version_id : target.latest_version_id);
+  if (!versionId) {
+    throw new EnqueueError(
+      'no_active_version',
+      `template ${target.template_name} has no active version to build`,
+    );
+  }
+  const version = await getVersion.maybeOne(tx, { version_id: versionId });
+  if (!version || version.template_id !== target.template_id) {
+    throw new EnqueueError(
+      'version_not_found',
+      `templateVersionId: version ${versionId} is not a version of template ${target.template_name}`,
+    );
+  }
+  onProvisioner(version.provisioner);
+
+  // A preset belongs to a version: inherit the latest build's only while the version is the same.
+  const presetId =
+    request.presetId !== undefined
+      ? request.presetId
+      : versionId === target.latest_version_id
+        ? target.latest_preset_id
+        : null;
+  const preset = presetId ? await getPreset.maybeOne(tx, { preset_id: presetId }) : null;
+  if (presetId && (!preset || preset.template_version_id !== versionId)) {
+    throw new EnqueueError(
+      'preset_not_found',
+      `presetId: preset ${presetId} is not a preset of template version ${version.name}`,
+    );
+  }
+
+  const parameters: Record<string, string> = {};
+  const base = await getBaseParameters.any(tx, {
+    previous_build_id: target.latest_build_id,
+    preset_id: preset?.id ?? null,
+  });
+  for (const { name, value } of base) parameters[name] = value;
+  Object.assign(parameters, request.parameters ?? {});
+
+  const buildId = randomUUID();
+  const jobId = randomUUID();
+  const buildNumber = (target.latest_build_number ?? 0) + 1;
+  const input: BuildJobInput = {
+    workspace_build_id: buildId,
+    workspace_id: target.workspace_id,
+    workspace_name: target.workspace_name,
+    owner_id: target.owner_id,
+    owner_name: target.owner_name,
+    transition,
+    build_number: buildNumber,
+    reason: request.reason,
+    is_prebuild: target.owner_id === SYSTEM_USER_ID,
+    template_id: target.template_id,
+    template_name: target.template_name,
+    template_version_id: version.id,
+    template_version_name: version.name,
+    preset_id: preset?.id ?? null,
+    preset_name: preset?.name ?? null,
+    parameters,
+    exec: execConfig(version.exec),
+  };
+
+  const job = await insertJob.one(tx, {
+    id: jobId,
+    now,
+    organization_id: target.organization_id,
+    initiator_id: request.initiatorId,
+    provisioner: version.provisioner,
+    input,
+    tags: version.tags,
+  });
+  const build = await insertBuild.one(tx, {
+    id: buildId,
+    now,
+    workspace_id: target.workspace_id,
+    version_id: version.id,
+    build_number: buildNumber,
+    transition,
+    initiator_id: request.initiatorId,
+    job_id: jobId,
+    reason: request.reason,
+    preset_id: preset?.id ?? null,
+  });
+  const names = Object.keys(parameters).sort();
+  if (names.length > 0) {
+    await insertParameters.exec(tx, {
+      build_id: buildId,
+      names,
+      values: names.map((name) => parameters[name] as string),
+    });
+  }
+  await notify(tx, CHANNELS.jobPosted, [
+    { job_id: jobId, provisioner: version.provisioner, tags: version.tags },
+  ]);
+  return { build, job };
+}
