@@ -12,6 +12,7 @@ SELECT
   u.username AS owner_name,
   w.template_id,
   t.name AS template_name,
+  t.provisioner::text AS template_provisioner,
   t.active_version_id,
   lb.id AS latest_build_id,
   lb.build_number AS latest_build_number,

@@ -12,6 +12,22 @@ const acquireQuery = defineQuery<
   typeof JobRow
 >('AcquireProvisionerJob', JobRow);
 
+/**
+ * The acquisition statement on its own: takes one job or returns null. The Acquirer decides when
+ * to call it; tests and benchmarks call it directly.
+ */
+export function tryAcquireJob(
+  db: Db,
+  params: { now: Date; workerId: string; provisioners: readonly ProvisionerType[]; tags: Tags },
+): Promise<JobRow | null> {
+  return acquireQuery.maybeOne(db, {
+    now: params.now,
+    worker_id: params.workerId,
+    provisioners: [...params.provisioners],
+    tags: params.tags,
+  });
+}
+
 export interface AcquirerOptions {
   readonly db: Db;
   /** Job postings arrive here; when undefined (or disconnected) only the backup poll wakes domains. */
@@ -143,10 +159,10 @@ export class Acquirer {
         for (;;) {
           try {
             this.stats.queries += 1;
-            job = await acquireQuery.maybeOne(this.#options.db, {
+            job = await tryAcquireJob(this.#options.db, {
               now: this.#options.clock.now(),
-              worker_id: request.workerId,
-              provisioners: [...request.provisioners],
+              workerId: request.workerId,
+              provisioners: request.provisioners,
               tags: request.tags,
             });
             failures = 0;

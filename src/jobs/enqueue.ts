@@ -91,6 +91,7 @@ const Target = z.object({
   owner_name: z.string(),
   template_id: z.string(),
   template_name: z.string(),
+  template_provisioner: z.string(),
   active_version_id: z.string().nullable(),
   latest_build_id: z.string().nullable(),
   latest_build_number: z.number().nullable(),
@@ -223,6 +224,8 @@ async function enqueue(
   checkParameters(request.parameters ?? {});
   const target = await getTarget.maybeOne(tx, { workspace_id: workspaceId });
   if (!target) throw new EnqueueError('workspace_not_found', `workspace ${workspaceId} not found`);
+  // The metric's label until the version (which decides) is known.
+  onProvisioner(target.template_provisioner);
   if (target.deleted) {
     throw new EnqueueError('workspace_deleted', `workspace ${workspaceId} is deleted`);
   }
