@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 
 import type { Db } from '../db/sql-files.js';
-import { conflict, notFound } from '../http/errors.js';
+import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { Clock } from '../util/clock.js';
 import { AGENT_LIFECYCLE_STATES, type AgentLifecycleState } from './model.js';
 import { cancelJob, getJob, listJobLogs, updateAgentLifecycle } from './service.js';
@@ -29,7 +29,8 @@ export function jobsApi(deps: { db: Db; clock: Clock }): FastifyPluginAsync {
       },
     );
 
-    api.get<{ Params: { id: string }; Querystring: { after?: number; limit?: number } }>(
+    // Query strings arrive as text (the app does not coerce types): digits only.
+    api.get<{ Params: { id: string }; Querystring: { after?: string; limit?: string } }>(
       '/jobs/:id/logs',
       {
         schema: {
@@ -37,8 +38,8 @@ export function jobsApi(deps: { db: Db; clock: Clock }): FastifyPluginAsync {
           querystring: {
             type: 'object',
             properties: {
-              after: { type: 'integer', minimum: 0 },
-              limit: { type: 'integer', minimum: 1, maximum: 10000 },
+              after: { type: 'string', pattern: '^[0-9]{1,15}$' },
+              limit: { type: 'string', pattern: '^[0-9]{1,5}$' },
             },
             additionalProperties: false,
           },
@@ -47,9 +48,15 @@ export function jobsApi(deps: { db: Db; clock: Clock }): FastifyPluginAsync {
       async (request) => {
         const job = await getJob(deps.db, request.params.id);
         if (!job) throw notFound(`job ${request.params.id} not found`);
+        const limit = Number(request.query.limit ?? 1000);
+        if (limit < 1 || limit > 10_000) {
+          throw badRequest('limit: must be from 1 to 10000', [
+            { path: 'limit', message: 'must be from 1 to 10000' },
+          ]);
+        }
         const logs = await listJobLogs(deps.db, job.id, {
-          after: request.query.after ?? 0,
-          limit: request.query.limit ?? 1000,
+          after: Number(request.query.after ?? 0),
+          limit,
         });
         return { job_id: job.id, status: job.status, logs };
       },
