@@ -13,7 +13,7 @@ import {
   SYSTEM_USER_ID,
   type Transition,
 } from './model.js';
-import type { JobMetrics } from './metrics.js';
+import { defaultJobMetrics, type JobMetrics } from './metrics.js';
 import { notify } from './notify.js';
 
 export interface EnqueueBuildRequest {
@@ -36,7 +36,10 @@ export interface EnqueueBuildRequest {
   /** Explicit parameters, overlaying the preset's (which overlay the previous build's). */
   readonly parameters?: Readonly<Record<string, string>>;
   readonly now: Date;
-  /** Counts `coderd_workspace_builds_enqueued_total` (see jobMetricsFor). */
+  /**
+   * Where `coderd_workspace_builds_enqueued_total` is counted (jobMetricsFor(registry)); default:
+   * the metrics of the controller hosting the jobs feature in this process.
+   */
   readonly metrics?: JobMetrics;
 }
 
@@ -196,8 +199,9 @@ export async function enqueueWorkspaceBuild(
   request: EnqueueBuildRequest,
 ): Promise<EnqueuedBuild> {
   let provisioner = 'unknown';
+  const metrics = request.metrics ?? defaultJobMetrics();
   const count = (status: 'success' | 'failed') =>
-    request.metrics?.enqueued.inc({
+    metrics?.enqueued.inc({
       provisioner_type: provisioner,
       build_reason: request.reason,
       transition: request.transition,

@@ -5,7 +5,7 @@ import type { FeatureFactory } from '../service/controller.js';
 import type { Component } from '../service/component.js';
 import { jobsApi } from './api.js';
 import { createDaemonHost } from './host.js';
-import { jobMetricsFor } from './metrics.js';
+import { jobMetricsFor, setDefaultJobMetrics } from './metrics.js';
 import { JobReaper } from './reaper.js';
 
 const Depth = z.object({ provisioner: z.string(), status: z.string(), jobs: z.number() });
@@ -23,6 +23,7 @@ export const jobsFeature: FeatureFactory = (context) => {
   const { config, pool, listener, logger, clock, registry } = context;
   const metrics = jobMetricsFor(registry);
   metrics.setQueueDepthSource(() => countUnfinished.any(pool, {}));
+  setDefaultJobMetrics(metrics);
   const components: Component[] = [];
   if (config.provisioner !== 'none') {
     components.push(

@@ -18,6 +18,21 @@ export type QueueDepthSource = () => Promise<
   readonly { provisioner: string; status: string; jobs: number }[]
 >;
 
+let processDefault: JobMetrics | undefined;
+
+/**
+ * The metrics builds are counted into when an enqueue names none: those of the controller that
+ * hosts the jobs feature in this process (one per process in production), so every caller of
+ * enqueueWorkspaceBuild is counted without plumbing.
+ */
+export function setDefaultJobMetrics(metrics: JobMetrics | undefined): void {
+  processDefault = metrics;
+}
+
+export function defaultJobMetrics(): JobMetrics | undefined {
+  return processDefault;
+}
+
 const UNFINISHED_STATUSES = ['pending', 'running', 'canceling'] as const;
 const byRegistry = new WeakMap<Registry, JobMetrics>();
 

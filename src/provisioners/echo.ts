@@ -40,12 +40,12 @@ export class EchoProvisioner implements Provisioner {
     log({
       level: 'info',
       stage,
-      output: `echo: ${input.transition} workspace ${input.workspace_name} (build #${input.build_number}, template ${input.template_name} ${input.template_version_name}${input.preset_name ? `, preset ${input.preset_name}` : ''})`,
+      output: `${input.transition} workspace ${input.workspace_name} (build #${input.build_number}, template ${input.template_name} ${input.template_version_name}${input.preset_name ? `, preset ${input.preset_name}` : ''})`,
     });
     try {
       await sleep(durationMs, signal);
     } catch {
-      log({ level: 'warn', stage, output: 'echo: stopped before the end' });
+      log({ level: 'warn', stage, output: 'stopped before the end' });
       return { ok: false, error: 'echo: stopped before the end', errorCode: 'interrupted' };
     }
     const forced = input.parameters.echo_fail === 'true';
@@ -53,14 +53,14 @@ export class EchoProvisioner implements Provisioner {
       const why = forced
         ? 'parameter echo_fail=true'
         : `failure rate ${failureRate}, seed "${seed}"`;
-      log({ level: 'error', stage, output: `echo: simulated failure (${why})` });
+      log({ level: 'error', stage, output: `simulated failure (${why})` });
       return {
         ok: false,
         error: `echo: simulated failure (${why})`,
         errorCode: 'provisioner_failed',
       };
     }
-    log({ level: 'info', stage, output: `echo: ${input.transition} done` });
+    log({ level: 'info', stage, output: `${input.transition} done` });
     if (input.transition !== 'start') return { ok: true, agents: [] };
     if (agentReadyDelayMs > 0) {
       return {

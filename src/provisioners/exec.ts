@@ -72,7 +72,7 @@ export class ExecProvisioner implements Provisioner {
     log({
       level: 'info',
       stage,
-      output: `exec: running ${command} (timeout ${formatDuration(timeoutMs)})`,
+      output: `running ${command} (timeout ${formatDuration(timeoutMs)})`,
     });
     let child: ChildProcess;
     try {

@@ -120,8 +120,8 @@ describe('provisioner daemon', () => {
     );
     expect(lines.map((l) => l.output)).toEqual([
       expect.stringMatching(/^acquired by provisioner daemon /),
-      expect.stringMatching(/^echo: start workspace ws-/),
-      'echo: start done',
+      expect.stringMatching(/^start workspace ws-/),
+      'start done',
       'job succeeded',
     ]);
     await vi.waitFor(() =>
