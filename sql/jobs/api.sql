@@ -47,7 +47,7 @@ SET canceled_at = :now::timestamptz,
 WHERE id = :job_id::uuid AND completed_at IS NULL AND canceled_at IS NULL
 RETURNING id, job_status::text AS status;
 
--- name: GetLiveWorkspace
+-- name: AgentLifecycleGetWorkspace
 SELECT id FROM workspaces WHERE id = :workspace_id::uuid AND NOT deleted;
 
 -- name: UpdateAgentLifecycle

@@ -1,32 +1,15 @@
 import { CHANNELS } from '../db/channels.js';
 import type { Listener } from '../db/listener.js';
-import { type Db, defineQuery } from '../db/sql-files.js';
+import type { Db } from '../db/sql-files.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
-import { JobRow, PROVISIONER_TYPES, type ProvisionerType, type Tags } from './model.js';
-import { abortReason, sleep } from './sleep.js';
+import { tryAcquireJob } from './acquire.js';
+import { Acquiree } from './acquiree.js';
+import { type JobRow, PROVISIONER_TYPES, type ProvisionerType, type Tags } from './model.js';
+import { sleep } from './sleep.js';
 import { domainKey, tagsMatch } from './tags.js';
 
-const acquireQuery = defineQuery<
-  { now: Date; worker_id: string; provisioners: ProvisionerType[]; tags: Tags },
-  typeof JobRow
->('AcquireProvisionerJob', JobRow);
-
-/**
- * The acquisition statement on its own: takes one job or returns null. The Acquirer decides when
- * to call it; tests and benchmarks call it directly.
- */
-export function tryAcquireJob(
-  db: Db,
-  params: { now: Date; workerId: string; provisioners: readonly ProvisionerType[]; tags: Tags },
-): Promise<JobRow | null> {
-  return acquireQuery.maybeOne(db, {
-    now: params.now,
-    worker_id: params.workerId,
-    provisioners: [...params.provisioners],
-    tags: params.tags,
-  });
-}
+export { tryAcquireJob } from './acquire.js';
 
 export interface AcquirerOptions {
   readonly db: Db;
@@ -54,43 +37,6 @@ export interface AcquirerStats {
   acquired: number;
   errors: number;
   postings: number;
-}
-
-/** One caller waiting for a job. `grant` is a buffered (capacity 1) wake-up. */
-class Acquiree {
-  inProgress = false;
-  pending = false;
-  #granted = false;
-  #wake: (() => void) | undefined;
-
-  grant(): void {
-    const wake = this.#wake;
-    if (wake) {
-      this.#wake = undefined;
-      wake();
-    } else {
-      this.#granted = true;
-    }
-  }
-
-  wait(signal: AbortSignal): Promise<void> {
-    if (this.#granted) {
-      this.#granted = false;
-      return Promise.resolve();
-    }
-    if (signal.aborted) return Promise.reject(abortReason(signal));
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        this.#wake = undefined;
-        reject(abortReason(signal));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#wake = () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      };
-    });
-  }
 }
 
 /** Acquirees with the same provisioner types and tags: only one of them queries at a time. */

@@ -1,20 +1,29 @@
 import { randomUUID } from 'node:crypto';
 
-import { z } from 'zod';
-
 import { CHANNELS } from '../db/channels.js';
-import { type Db, defineQuery } from '../db/sql-files.js';
+import type { Db } from '../db/sql-files.js';
+import {
+  type BuildRow,
+  getBaseParameters,
+  getPreset,
+  getTarget,
+  getVersion,
+  insertBuild,
+  insertJob,
+  insertParameters,
+} from './enqueue-queries.js';
 import {
   type BuildJobInput,
   type BuildReason,
   ExecConfig,
-  JobRow,
-  PROVISIONER_TYPES,
+  type JobRow,
   SYSTEM_USER_ID,
   type Transition,
 } from './model.js';
 import { defaultJobMetrics, type JobMetrics } from './metrics.js';
 import { notify } from './notify.js';
+
+export { BuildRow } from './enqueue-queries.js';
 
 export interface EnqueueBuildRequest {
   readonly workspaceId: string;
@@ -43,26 +52,10 @@ export interface EnqueueBuildRequest {
   readonly metrics?: JobMetrics;
 }
 
-export const BuildRow = z.object({
-  id: z.string(),
-  created_at: z.date(),
-  updated_at: z.date(),
-  workspace_id: z.string(),
-  template_version_id: z.string(),
-  build_number: z.number(),
-  transition: z.string(),
-  initiator_id: z.string(),
-  job_id: z.string(),
-  reason: z.string(),
-  template_version_preset_id: z.string().nullable(),
-  deadline: z.date().nullable(),
-  max_deadline: z.date().nullable(),
-});
-export type BuildRow = z.infer<typeof BuildRow>;
-
 export interface EnqueuedBuild {
   readonly build: BuildRow;
-  readonly job: JobRow;
+  /** The job row; `status` repeats `job_status` ("pending"). */
+  readonly job: JobRow & { readonly status: string };
 }
 
 export type EnqueueErrorCode =
@@ -84,82 +77,6 @@ export class EnqueueError extends Error {
     super(message);
   }
 }
-
-const Target = z.object({
-  workspace_id: z.string(),
-  workspace_name: z.string(),
-  deleted: z.boolean(),
-  organization_id: z.string(),
-  owner_id: z.string(),
-  owner_name: z.string(),
-  template_id: z.string(),
-  template_name: z.string(),
-  template_provisioner: z.string(),
-  active_version_id: z.string().nullable(),
-  latest_build_id: z.string().nullable(),
-  latest_build_number: z.number().nullable(),
-  latest_version_id: z.string().nullable(),
-  latest_preset_id: z.string().nullable(),
-  latest_job_id: z.string().nullable(),
-  latest_job_status: z.string().nullable(),
-});
-const getTarget = defineQuery<{ workspace_id: string }, typeof Target>('EnqueueGetTarget', Target);
-
-const Version = z.object({
-  id: z.string(),
-  name: z.string(),
-  template_id: z.string(),
-  provisioner: z.enum(PROVISIONER_TYPES),
-  tags: z.record(z.string()),
-  exec: z.unknown(),
-});
-const getVersion = defineQuery<{ version_id: string }, typeof Version>(
-  'EnqueueGetVersion',
-  Version,
-);
-
-const Preset = z.object({ id: z.string(), name: z.string(), template_version_id: z.string() });
-const getPreset = defineQuery<{ preset_id: string }, typeof Preset>('EnqueueGetPreset', Preset);
-
-const Parameter = z.object({ name: z.string(), value: z.string() });
-const getBaseParameters = defineQuery<
-  { previous_build_id: string | null; preset_id: string | null },
-  typeof Parameter
->('EnqueueGetBaseParameters', Parameter);
-
-const insertJob = defineQuery<
-  {
-    id: string;
-    now: Date;
-    organization_id: string;
-    initiator_id: string;
-    provisioner: string;
-    input: BuildJobInput;
-    tags: Record<string, string>;
-  },
-  typeof JobRow
->('EnqueueInsertJob', JobRow);
-
-const insertBuild = defineQuery<
-  {
-    id: string;
-    now: Date;
-    workspace_id: string;
-    version_id: string;
-    build_number: number;
-    transition: string;
-    initiator_id: string;
-    job_id: string;
-    reason: string;
-    preset_id: string | null;
-  },
-  typeof BuildRow
->('EnqueueInsertBuild', BuildRow);
-
-const insertParameters = defineQuery<{ build_id: string; names: string[]; values: string[] }>(
-  'EnqueueInsertParameters',
-  z.object({}),
-);
 
 const IN_PROGRESS = new Set(['pending', 'running', 'canceling']);
 
@@ -337,5 +254,5 @@ async function enqueue(
   await notify(tx, CHANNELS.jobPosted, [
     { job_id: jobId, provisioner: version.provisioner, tags: version.tags },
   ]);
-  return { build, job };
+  return { build, job: { ...job, status: job.job_status } };
 }

@@ -56,7 +56,7 @@ const cancelQuery = defineQuery<{ job_id: string; now: Date }, typeof Canceled>(
 
 const LiveWorkspace = z.object({ id: z.string() });
 const getLiveWorkspace = defineQuery<{ workspace_id: string }, typeof LiveWorkspace>(
-  'GetLiveWorkspace',
+  'AgentLifecycleGetWorkspace',
   LiveWorkspace,
 );
 

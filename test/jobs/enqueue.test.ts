@@ -60,6 +60,7 @@ describe('enqueueWorkspaceBuild', () => {
     expect(build.created_at).toEqual(now);
     expect(job).toMatchObject({
       job_status: 'pending',
+      status: 'pending',
       provisioner: 'echo',
       tags: { region: 'eu' },
       initiator_id: target.ownerId,
