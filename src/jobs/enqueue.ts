@@ -97,11 +97,14 @@ function checkParameters(parameters: Readonly<Record<string, string>>): void {
   }
 }
 
-/** The template's exec config, or null when it has none or it is not a valid one. */
+/**
+ * The template's exec config as stored. An invalid one is passed on as it is: the daemon then
+ * fails the job saying what is wrong, instead of silently running the global command.
+ */
 function execConfig(raw: unknown): BuildJobInput['exec'] {
   if (raw === null || raw === undefined) return null;
   const parsed = ExecConfig.safeParse(raw);
-  return parsed.success ? parsed.data : null;
+  return parsed.success ? parsed.data : (raw as BuildJobInput['exec']);
 }
 
 /**

@@ -280,7 +280,7 @@ describe('exec builds through a daemon', () => {
     expect(lines).toContainEqual({ level: 'warn', stage: 'stderr', output: 'progress on stderr' });
   });
 
-  it('fails the job, not the daemon, on a missing command or malformed agents', async () => {
+  it('fails the job, not the daemon, on a missing or invalid command or malformed agents', async () => {
     const tags = { test: randomUUID().slice(0, 8) };
     await execDaemon(tags, undefined);
     const missing = await enqueue(
@@ -302,6 +302,15 @@ describe('exec builds through a daemon', () => {
     expect(await waitForJob(db.pool, bad.job.id)).toMatchObject({
       job_status: 'failed',
       error_code: 'invalid_agents',
+    });
+    const invalid = await enqueue(
+      db.pool,
+      await createTarget(db.pool, { tags, provisioner: 'exec', config: { exec: { command: '' } } }),
+    );
+    expect(await waitForJob(db.pool, invalid.job.id)).toMatchObject({
+      job_status: 'failed',
+      error_code: 'invalid_input',
+      error: 'job input is not a workspace build: exec.command: must not be empty',
     });
     const good = await enqueue(
       db.pool,
