@@ -3,7 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { MigrationError } from '../db/migrate.js';
 import { AppError } from '../http/errors.js';
+import { registerJobs } from './commands/jobs.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerProvisionerd } from './commands/provisionerd.js';
 import { registerRun } from './commands/run.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerTemplate } from './commands/template.js';
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerTemplate(program);
   registerSchedule(program);
   registerUsers(program);
+  registerProvisionerd(program);
+  registerJobs(program);
   const override = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(override);

@@ -90,6 +90,44 @@ const listenAddress = z.string().transform((text, ctx) => {
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
+const fraction = z.string().transform((text, ctx) => {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `"${text}" must be a number from 0 to 1 (for example 0.1 = 10%)`,
+    });
+    return z.NEVER;
+  }
+  return value;
+});
+
+/** Provisioner tags as `key=value` pairs separated by commas: `region=us-east,gpu=true`. */
+export function parseTags(text: string): Record<string, string> | string {
+  const tags: Record<string, string> = {};
+  for (const part of text.split(',').map((p) => p.trim())) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const key = eq === -1 ? '' : part.slice(0, eq).trim();
+    const value = eq === -1 ? '' : part.slice(eq + 1).trim();
+    if (!/^[A-Za-z0-9_./-]{1,64}$/.test(key) || value.length > 256 || value.includes('\0')) {
+      return `"${part}" must be key=value (key: letters, digits, _ . / -; value up to 256 characters)`;
+    }
+    if (Object.hasOwn(tags, key)) return `tag "${key}" is given twice`;
+    tags[key] = value;
+  }
+  return tags;
+}
+
+const tagList = z.string().transform((text, ctx) => {
+  const parsed = parseTags(text);
+  if (typeof parsed === 'string') {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
 export interface SettingDefinition {
   /** Environment variable. */
   readonly env: string;
@@ -180,6 +218,68 @@ export const SETTINGS = {
     arg: 'command',
     description: 'command run by the exec provisioner (templates may set their own)',
     schema: nonEmpty,
+  },
+  provisionerConcurrency: {
+    env: 'PREBUILD_CONTROLLER_PROVISIONER_CONCURRENCY',
+    arg: 'n',
+    default: '4',
+    description: 'how many jobs a provisioner daemon runs at once',
+    schema: integer(1, 1000),
+  },
+  provisionerTags: {
+    env: 'PREBUILD_CONTROLLER_PROVISIONER_TAGS',
+    arg: 'k=v,...',
+    description:
+      'tags of the provisioner daemon (it takes jobs whose tags it all holds; unset = untagged jobs only)',
+    schema: tagList,
+  },
+  provisionerName: {
+    env: 'PREBUILD_CONTROLLER_PROVISIONER_NAME',
+    arg: 'name',
+    description: 'name the daemon registers under in provisioner_daemons (default: <host>-<pid>)',
+    schema: nonEmpty,
+  },
+  echoFailureRate: {
+    env: 'PREBUILD_CONTROLLER_ECHO_FAILURE_RATE',
+    arg: 'fraction',
+    default: '0',
+    description: 'share of echo builds that fail, 0 to 1 (deterministic per job with the seed)',
+    schema: fraction,
+  },
+  echoSeed: {
+    env: 'PREBUILD_CONTROLLER_ECHO_SEED',
+    arg: 'text',
+    default: 'echo',
+    description: 'seed that decides which echo builds fail',
+    schema: nonEmpty,
+  },
+  echoAgentReadyDelay: {
+    env: 'PREBUILD_CONTROLLER_ECHO_AGENT_READY_DELAY',
+    arg: 'duration',
+    default: '0s',
+    description: 'echo agents are recorded "starting" and become "ready" after this delay',
+    schema: duration(0),
+  },
+  execTimeout: {
+    env: 'PREBUILD_CONTROLLER_EXEC_TIMEOUT',
+    arg: 'duration',
+    default: '30m',
+    description: 'exec commands running longer are killed with their process group',
+    schema: duration(100),
+  },
+  jobHeartbeatInterval: {
+    env: 'PREBUILD_CONTROLLER_JOB_HEARTBEAT_INTERVAL',
+    arg: 'duration',
+    default: '5s',
+    description: 'how often a daemon heartbeats its running jobs (and notices cancellation)',
+    schema: duration(10),
+  },
+  jobReaperTimeout: {
+    env: 'PREBUILD_CONTROLLER_JOB_REAPER_TIMEOUT',
+    arg: 'duration',
+    default: '5m',
+    description: 'running jobs without a heartbeat for this long are failed by the reaper',
+    schema: duration(100),
   },
   notificationsWebhook: {
     env: 'PREBUILD_CONTROLLER_NOTIFICATIONS_WEBHOOK',

@@ -80,14 +80,18 @@ export interface VersionInput {
   tags?: Record<string, string>;
   provisioner?: 'echo' | 'exec';
   createdAt?: Date;
+  /** The version's config JSON, e.g. `{ exec: { command: './build.sh', timeout: '10m' } }`. */
+  config?: Record<string, unknown>;
 }
 
 export async function createTemplateVersion(db: Db, input: VersionInput): Promise<string> {
   const id = await db.oneFirst(sql.type(Id)`
-    INSERT INTO template_versions (template_id, organization_id, name, provisioner, tags, created_at)
+    INSERT INTO template_versions (template_id, organization_id, name, provisioner, tags, created_at,
+      config)
     SELECT t.id, t.organization_id, ${input.name ?? `v-${suffix()}`},
            ${input.provisioner ?? 'echo'}, ${sql.jsonb(input.tags ?? {})},
-           COALESCE(${ts(input.createdAt)}::timestamptz, now())
+           COALESCE(${ts(input.createdAt)}::timestamptz, now()),
+           ${sql.jsonb((input.config ?? {}) as Parameters<typeof sql.jsonb>[0])}
     FROM templates t WHERE t.id = ${input.templateId}
     RETURNING id`);
   if (input.activate ?? true) {

@@ -1,0 +1,166 @@
+import type { Command } from 'commander';
+import type { DatabasePool } from 'slonik';
+
+import { loadConfig } from '../../config/load.js';
+import { resolveDatabase } from '../../db/connect.js';
+import { createDbPool } from '../../db/pool.js';
+import {
+  cancelJob,
+  FINISHED_STATUSES,
+  getJob,
+  type JobLogLine,
+  type JobView,
+  listJobLogs,
+} from '../../jobs/service.js';
+import { sleep } from '../../jobs/sleep.js';
+import { formatTags } from '../../jobs/tags.js';
+import { createLogger } from '../../log/logger.js';
+import { systemClock } from '../../util/clock.js';
+import { CliError } from '../errors.js';
+import { addSettings, DATABASE_SETTINGS } from '../options.js';
+
+async function withPool<T>(
+  flags: Record<string, unknown>,
+  fn: (pool: DatabasePool) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig(flags);
+  const logger = createLogger({ level: config.logLevel, fd: 2 });
+  const database = await resolveDatabase(config, logger);
+  try {
+    const pool = await createDbPool(database.url, {
+      logger,
+      applicationName: 'prebuild-controller cli',
+      maximumPoolSize: 2,
+    });
+    try {
+      return await fn(pool);
+    } finally {
+      await pool.end();
+    }
+  } finally {
+    await database.stop();
+  }
+}
+
+const time = (value: Date | null) => (value ? value.toISOString() : '-');
+
+export function formatJob(job: JobView): string {
+  const tags = formatTags(
+    Object.fromEntries(Object.entries(job.tags).map(([key, value]) => [key, String(value)])),
+  );
+  const lines = [
+    `job ${job.id}`,
+    `  status:      ${job.status}`,
+    `  provisioner: ${job.provisioner} (tags ${tags})`,
+  ];
+  if (job.build_id) {
+    lines.push(
+      `  build:       #${job.build_number} ${job.transition} (${job.reason}) of workspace ${job.workspace_id}`,
+    );
+  }
+  lines.push(
+    `  created:     ${time(job.created_at)}`,
+    `  started:     ${time(job.started_at)}`,
+    `  completed:   ${time(job.completed_at)}`,
+  );
+  if (job.canceled_at) lines.push(`  canceled:    ${time(job.canceled_at)}`);
+  if (job.worker_name ?? job.worker_id)
+    lines.push(`  daemon:      ${job.worker_name ?? job.worker_id}`);
+  if (job.error)
+    lines.push(`  error:       ${job.error}${job.error_code ? ` (${job.error_code})` : ''}`);
+  return lines.join('\n') + '\n';
+}
+
+export function formatLogLine(line: JobLogLine): string {
+  const stage = line.stage ? ` ${line.stage}:` : '';
+  return `${line.created_at.toISOString()} [${line.level}]${stage} ${line.output}\n`;
+}
+
+async function requireJob(pool: DatabasePool, id: string): Promise<JobView> {
+  const job = await getJob(pool, id);
+  if (!job) throw new CliError(`job ${id} not found`, 1);
+  return job;
+}
+
+export function registerJobs(program: Command): void {
+  const jobs = program.command('jobs').description('inspect and cancel provisioner jobs');
+
+  addSettings(
+    jobs
+      .command('show')
+      .description('show a job: status, build, times, daemon, error')
+      .argument('<id>', 'job id')
+      .option('--json', 'print the job as JSON'),
+    DATABASE_SETTINGS,
+  ).action(async (id: string, flags: Record<string, unknown>) => {
+    await withPool(flags, async (pool) => {
+      const job = await requireJob(pool, id);
+      process.stdout.write(flags.json ? JSON.stringify(job, null, 2) + '\n' : formatJob(job));
+    });
+  });
+
+  addSettings(
+    jobs
+      .command('logs')
+      .description('print the log lines of a job')
+      .argument('<id>', 'job id')
+      .option('-f, --follow', 'keep printing new lines until the job finishes'),
+    DATABASE_SETTINGS,
+  ).action(async (id: string, flags: Record<string, unknown>) => {
+    await withPool(flags, async (pool) => {
+      let job = await requireJob(pool, id);
+      let after = 0;
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        for (;;) {
+          const finished = FINISHED_STATUSES.has(job.status);
+          for (;;) {
+            const lines = await listJobLogs(pool, id, { after, limit: 1000 });
+            for (const line of lines) process.stdout.write(formatLogLine(line));
+            after = lines.at(-1)?.id ?? after;
+            if (lines.length < 1000) break;
+          }
+          if (!flags.follow || finished || stop.signal.aborted) break;
+          await sleep(500, stop.signal).catch(() => undefined);
+          job = await requireJob(pool, id);
+        }
+      } finally {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+      }
+    });
+  });
+
+  addSettings(
+    jobs
+      .command('cancel')
+      .description(
+        'cancel a job: a pending one at once, a running one when its daemon next checks in',
+      )
+      .argument('<id>', 'job id')
+      .option('--json', 'print the job as JSON'),
+    DATABASE_SETTINGS,
+  ).action(async (id: string, flags: Record<string, unknown>) => {
+    await withPool(flags, async (pool) => {
+      const result = await cancelJob(pool, id, systemClock.now());
+      switch (result.outcome) {
+        case 'not_found':
+          throw new CliError(`job ${id} not found`, 1);
+        case 'finished':
+          throw new CliError(`job ${id} is already ${result.job.status}; nothing to cancel`, 1);
+        case 'canceled':
+        case 'canceling':
+          process.stdout.write(
+            flags.json
+              ? JSON.stringify(result.job, null, 2) + '\n'
+              : result.outcome === 'canceled'
+                ? `job ${id} canceled\n`
+                : `job ${id} canceling: its daemon stops it at its next heartbeat\n`,
+          );
+      }
+    });
+  });
+}

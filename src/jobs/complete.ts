@@ -1,0 +1,231 @@
+import { z } from 'zod';
+
+import { CHANNELS } from '../db/channels.js';
+import { type Db, defineQuery } from '../db/sql-files.js';
+import { withTransaction } from '../db/tx.js';
+import type { AgentDeclaration } from '../provisioners/types.js';
+import { SYSTEM_USER_ID } from './model.js';
+import { type JobCompletedPayload, notify } from './notify.js';
+import { buildDeadline, nextStartAtFromAutostartSchedule } from './schedule.js';
+
+/** How a daemon ends a job it ran. */
+export type JobOutcome =
+  | { readonly kind: 'succeeded'; readonly agents: readonly AgentDeclaration[] }
+  | { readonly kind: 'failed'; readonly error: string; readonly errorCode: string }
+  /** Stopped because it was canceled: it ends "canceled" (no error). */
+  | { readonly kind: 'canceled' };
+
+const Finished = z.object({
+  id: z.string(),
+  provisioner: z.string(),
+  type: z.string(),
+  created_at: z.date(),
+  started_at: z.date().nullable(),
+  canceled_at: z.date().nullable(),
+  completed_at: z.date().nullable(),
+  job_status: z.string(),
+});
+const finishQuery = defineQuery<
+  { job_id: string; worker_id: string; now: Date; error: string | null; error_code: string | null },
+  typeof Finished
+>('FinishProvisionerJob', Finished);
+
+const BuildContext = z.object({
+  build_id: z.string(),
+  workspace_id: z.string(),
+  transition: z.enum(['start', 'stop', 'delete']),
+  build_number: z.number(),
+  preset_id: z.string().nullable(),
+  owner_id: z.string(),
+  ttl: z.number().nullable(),
+  autostart_schedule: z.string().nullable(),
+  workspace_deleted: z.boolean(),
+  template_id: z.string(),
+  default_ttl: z.number(),
+  allow_user_autostop: z.boolean(),
+  autostop_requirement_days_of_week: z.number(),
+  autostop_requirement_weeks: z.number(),
+  autostart_block_days_of_week: z.number(),
+  quiet_hours_schedule: z.string(),
+});
+export type BuildContext = z.infer<typeof BuildContext>;
+const getBuildContext = defineQuery<{ job_id: string }, typeof BuildContext>(
+  'CompleteGetBuildContext',
+  BuildContext,
+);
+
+const setBuildDeadline = defineQuery<{
+  build_id: string;
+  deadline: Date | null;
+  max_deadline: Date | null;
+  now: Date;
+}>('CompleteSetBuildDeadline', z.object({}));
+
+const upsertAgents = defineQuery<{
+  workspace_id: string;
+  build_id: string;
+  names: string[];
+  states: string[];
+  now: Date;
+}>('CompleteUpsertAgents', z.object({}));
+
+const setNextStartAt = defineQuery<{ workspace_id: string; next_start_at: Date | null; now: Date }>(
+  'CompleteSetNextStartAt',
+  z.object({}),
+);
+
+const MarkedDeleted = z.object({ id: z.string(), agents_deleted: z.number() });
+const markDeleted = defineQuery<{ workspace_id: string; now: Date }, typeof MarkedDeleted>(
+  'CompleteMarkWorkspaceDeleted',
+  MarkedDeleted,
+);
+
+export interface FinishedJob {
+  readonly jobId: string;
+  readonly provisioner: string;
+  readonly type: string;
+  /** succeeded, failed or canceled. */
+  readonly status: string;
+  readonly createdAt: Date;
+  readonly startedAt: Date | null;
+  readonly build: BuildContext | null;
+}
+
+/**
+ * Ends a job a daemon ran, in ONE transaction with its side effects and the job-completed NOTIFY.
+ * Returns null when the job was no longer this worker's to finish (the reaper failed it, or it is
+ * already complete): nothing is changed then.
+ */
+export async function finishJob(
+  db: Db,
+  args: { jobId: string; workerId: string; outcome: JobOutcome; now: Date },
+): Promise<FinishedJob | null> {
+  const { jobId, workerId, outcome, now } = args;
+  return withTransaction(db, {}, async (tx) => {
+    const row = await finishQuery.maybeOne(tx, {
+      job_id: jobId,
+      worker_id: workerId,
+      now,
+      error: outcome.kind === 'failed' ? outcome.error || 'failed' : null,
+      error_code: outcome.kind === 'failed' ? outcome.errorCode : null,
+    });
+    if (!row) return null;
+    const build = await getBuildContext.maybeOne(tx, { job_id: jobId });
+    // A job canceled while it ran ends "canceled" even if the provisioner finished: no effects.
+    if (build && row.job_status === 'succeeded' && outcome.kind === 'succeeded') {
+      await applySuccessfulBuild(tx, build, outcome.agents, now);
+    }
+    await notifyJobsCompleted(tx, [
+      {
+        job_id: jobId,
+        workspace_id: build?.workspace_id ?? null,
+        preset_id: build?.preset_id ?? null,
+        status: row.job_status,
+        transition: build?.transition ?? null,
+      },
+    ]);
+    return {
+      jobId,
+      provisioner: row.provisioner,
+      type: row.type,
+      status: row.job_status,
+      createdAt: row.created_at,
+      startedAt: row.started_at,
+      build,
+    };
+  });
+}
+
+export function notifyJobsCompleted(
+  db: Db,
+  payloads: readonly JobCompletedPayload[],
+): Promise<void> {
+  return notify(db, CHANNELS.jobCompleted, payloads);
+}
+
+/** The side effects of a successful build, by transition. */
+export async function applySuccessfulBuild(
+  tx: Db,
+  build: BuildContext,
+  agents: readonly AgentDeclaration[],
+  now: Date,
+): Promise<void> {
+  if (build.workspace_deleted) return;
+  switch (build.transition) {
+    case 'start':
+      await setStartBuildDeadline(tx, build, now);
+      await recordBuildAgents(tx, build, agents, now);
+      await refreshNextStartAt(tx, build, now);
+      return;
+    case 'stop':
+      await refreshNextStartAt(tx, build, now);
+      return;
+    case 'delete':
+      await markWorkspaceDeleted(tx, build, now);
+      return;
+  }
+}
+
+/**
+ * deadline and max_deadline of a start build (see buildDeadline). Prebuilt workspaces get
+ * neither: the reconciler, not the lifecycle, manages them until they are claimed.
+ */
+export async function setStartBuildDeadline(tx: Db, build: BuildContext, now: Date): Promise<void> {
+  const { deadline, maxDeadline } =
+    build.owner_id === SYSTEM_USER_ID
+      ? { deadline: null, maxDeadline: null }
+      : buildDeadline({
+          workspaceTtlMs: build.ttl,
+          allowUserAutostop: build.allow_user_autostop,
+          templateDefaultTtlMs: build.default_ttl,
+          autostartSchedule: build.autostart_schedule,
+          autostartBlockedDaysOfWeek: build.autostart_block_days_of_week,
+          requirement: {
+            daysOfWeek: build.autostop_requirement_days_of_week,
+            weeks: build.autostop_requirement_weeks,
+          },
+          quietHoursSchedule: build.quiet_hours_schedule,
+          now,
+        });
+  await setBuildDeadline.exec(tx, {
+    build_id: build.build_id,
+    deadline,
+    max_deadline: maxDeadline,
+    now,
+  });
+}
+
+/** The agents a start build declared, with their lifecycle state. */
+export async function recordBuildAgents(
+  tx: Db,
+  build: BuildContext,
+  agents: readonly AgentDeclaration[],
+  now: Date,
+): Promise<void> {
+  if (agents.length === 0) return;
+  await upsertAgents.exec(tx, {
+    workspace_id: build.workspace_id,
+    build_id: build.build_id,
+    names: agents.map((agent) => agent.name),
+    states: agents.map((agent) => agent.lifecycle_state),
+    now,
+  });
+}
+
+/** workspaces.next_start_at from the autostart schedule (NULL for prebuilds and no schedule). */
+export async function refreshNextStartAt(tx: Db, build: BuildContext, now: Date): Promise<void> {
+  const next =
+    build.owner_id === SYSTEM_USER_ID
+      ? null
+      : nextStartAtFromAutostartSchedule(
+          build.autostart_schedule,
+          build.autostart_block_days_of_week,
+          now,
+        );
+  await setNextStartAt.exec(tx, { workspace_id: build.workspace_id, next_start_at: next, now });
+}
+
+/** A successful delete: the workspace and its agents are marked deleted. */
+export async function markWorkspaceDeleted(tx: Db, build: BuildContext, now: Date): Promise<void> {
+  await markDeleted.maybeOne(tx, { workspace_id: build.workspace_id, now });
+}

@@ -1,0 +1,124 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Metrics of the job queue, registered once per controller registry. */
+export interface JobMetrics {
+  readonly enqueued: Counter<'provisioner_type' | 'build_reason' | 'transition' | 'status'>;
+  readonly acquired: Counter<'provisioner' | 'type'>;
+  readonly completed: Counter<'provisioner' | 'type'>;
+  readonly failed: Counter<'provisioner' | 'type' | 'error_code'>;
+  readonly canceled: Counter<'provisioner' | 'type'>;
+  readonly reaped: Counter<'provisioner' | 'type'>;
+  readonly waitSeconds: Histogram<'provisioner' | 'type'>;
+  readonly runSeconds: Histogram<'provisioner' | 'type' | 'status'>;
+  /** Set the scrape-time source of the queue depth gauge (the DB query lives with the feature). */
+  setQueueDepthSource(source: QueueDepthSource): void;
+}
+
+export type QueueDepthSource = () => Promise<
+  readonly { provisioner: string; status: string; jobs: number }[]
+>;
+
+let processDefault: JobMetrics | undefined;
+
+/**
+ * The metrics builds are counted into when an enqueue names none: those of the controller that
+ * hosts the jobs feature in this process (one per process in production), so every caller of
+ * enqueueWorkspaceBuild is counted without plumbing.
+ */
+export function setDefaultJobMetrics(metrics: JobMetrics | undefined): void {
+  processDefault = metrics;
+}
+
+export function defaultJobMetrics(): JobMetrics | undefined {
+  return processDefault;
+}
+
+const UNFINISHED_STATUSES = ['pending', 'running', 'canceling'] as const;
+const byRegistry = new WeakMap<Registry, JobMetrics>();
+
+/** The job metrics of a registry, created on first use so every part shares the same ones. */
+export function jobMetricsFor(registry: Registry): JobMetrics {
+  const existing = byRegistry.get(registry);
+  if (existing) return existing;
+  const registers = [registry];
+  let depthSource: QueueDepthSource | undefined;
+  const metrics: JobMetrics = {
+    enqueued: new Counter({
+      name: 'coderd_workspace_builds_enqueued_total',
+      help: 'Workspace builds enqueued, by provisioner, reason, transition and whether the enqueue succeeded.',
+      labelNames: ['provisioner_type', 'build_reason', 'transition', 'status'],
+      registers,
+    }),
+    acquired: new Counter({
+      name: 'coderd_provisioner_jobs_acquired_total',
+      help: 'Provisioner jobs acquired by a daemon.',
+      labelNames: ['provisioner', 'type'],
+      registers,
+    }),
+    completed: new Counter({
+      name: 'coderd_provisioner_jobs_completed_total',
+      help: 'Provisioner jobs that succeeded.',
+      labelNames: ['provisioner', 'type'],
+      registers,
+    }),
+    failed: new Counter({
+      name: 'coderd_provisioner_jobs_failed_total',
+      help: 'Provisioner jobs that failed, by error code (reaped jobs included).',
+      labelNames: ['provisioner', 'type', 'error_code'],
+      registers,
+    }),
+    canceled: new Counter({
+      name: 'coderd_provisioner_jobs_canceled_total',
+      help: 'Running provisioner jobs that a daemon stopped because they were canceled.',
+      labelNames: ['provisioner', 'type'],
+      registers,
+    }),
+    reaped: new Counter({
+      name: 'coderd_provisioner_jobs_reaped_total',
+      help: 'Running provisioner jobs failed by the reaper because their heartbeat stopped.',
+      labelNames: ['provisioner', 'type'],
+      registers,
+    }),
+    waitSeconds: new Histogram({
+      name: 'coderd_provisioner_job_wait_seconds',
+      help: 'Time from a job being created to a daemon acquiring it.',
+      labelNames: ['provisioner', 'type'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800],
+      registers,
+    }),
+    runSeconds: new Histogram({
+      name: 'coderd_provisioner_job_run_seconds',
+      help: 'Time from a job being acquired to its completion, by final status.',
+      labelNames: ['provisioner', 'type', 'status'],
+      buckets: [0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+      registers,
+    }),
+    setQueueDepthSource: (source) => {
+      depthSource = source;
+    },
+  };
+  new Gauge({
+    name: 'coderd_provisioner_job_queue_depth',
+    help: 'Unfinished provisioner jobs by provisioner and status (pending, running, canceling), read from the database at scrape.',
+    labelNames: ['provisioner', 'status'],
+    registers,
+    async collect() {
+      if (!depthSource) return;
+      let rows: Awaited<ReturnType<QueueDepthSource>>;
+      try {
+        rows = await depthSource();
+      } catch {
+        // A scrape during a database outage keeps the last values rather than failing /metrics.
+        return;
+      }
+      this.reset();
+      for (const provisioner of ['echo', 'exec']) {
+        for (const status of UNFINISHED_STATUSES) this.set({ provisioner, status }, 0);
+      }
+      for (const row of rows)
+        this.set({ provisioner: row.provisioner, status: row.status }, row.jobs);
+    },
+  });
+  byRegistry.set(registry, metrics);
+  return metrics;
+}

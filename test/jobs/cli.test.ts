@@ -1,0 +1,199 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { sql } from 'slonik';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+
+import { main } from '../../src/cli/main.js';
+import { JobReaper } from '../../src/jobs/reaper.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { useTestDatabase } from '../helpers/db.js';
+import { createTarget, enqueue, jobState, waitForJob } from './helpers.js';
+
+const db = useTestDatabase();
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'cli-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+function provisionerd(args: string[]) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fixture('cli.ts'), 'provisionerd', ...args],
+    {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(child);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return { child, exited, output: () => output };
+}
+
+const Daemon = z.object({ id: z.string() });
+const daemonId = (name: string) =>
+  db.pool.maybeOneFirst(sql.type(Daemon)`SELECT id FROM provisioner_daemons WHERE name = ${name}`);
+
+describe('prebuild-controller provisionerd', () => {
+  it('builds workspaces until SIGTERM, then stops cleanly', { timeout: 60_000 }, async () => {
+    const tags = { test: randomUUID().slice(0, 8) };
+    const name = `cli-${tags.test}`;
+    const daemon = provisionerd([
+      '--provisioner',
+      'exec',
+      '--exec-command',
+      fixture('build-ok.sh'),
+      '--tags',
+      `test=${tags.test}`,
+      '--concurrency',
+      '2',
+      '--name',
+      name,
+    ]);
+    await vi.waitFor(async () => expect(await daemonId(name)).not.toBeNull(), { timeout: 30_000 });
+    const { job } = await enqueue(
+      db.pool,
+      await createTarget(db.pool, { tags, provisioner: 'exec' }),
+    );
+    expect(await waitForJob(db.pool, job.id, undefined, 30_000)).toMatchObject({
+      job_status: 'succeeded',
+    });
+    const Worker = z.object({ worker_id: z.string() });
+    expect(
+      await db.pool.oneFirst(
+        sql.type(Worker)`SELECT worker_id FROM provisioner_jobs WHERE id = ${job.id}`,
+      ),
+    ).toBe(await daemonId(name));
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+    expect(daemon.output()).toContain('provisionerd stopped');
+  });
+
+  it('rejects bad flags with exit code 2 and the flag named', async () => {
+    const bad = provisionerd(['--provisioner', 'none']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.output()).toContain('--provisioner: provisionerd needs echo or exec');
+    const tags = provisionerd(['--tags', 'no-equals-sign']);
+    expect(await tags.exited).toBe(2);
+    expect(tags.output()).toContain('--tags: "no-equals-sign" must be key=value');
+  });
+
+  it(
+    'leaves a job to the reaper when the daemon is killed mid-job',
+    { timeout: 60_000 },
+    async () => {
+      const tags = { test: randomUUID().slice(0, 8) };
+      const pidFile = join(scratch, `${tags.test}.pid`);
+      const daemon = provisionerd([
+        '--provisioner',
+        'exec',
+        '--exec-command',
+        fixture('build-hang.sh'),
+        '--tags',
+        `test=${tags.test}`,
+        '--job-heartbeat-interval',
+        '100ms',
+      ]);
+      const { job } = await enqueue(
+        db.pool,
+        await createTarget(db.pool, { tags, provisioner: 'exec' }),
+        {
+          parameters: { pid_file: pidFile },
+        },
+      );
+      await waitForJob(db.pool, job.id, ['running'], 30_000);
+      await vi.waitFor(() => expect(readFileSync(pidFile, 'utf8')).toMatch(/\d+/), {
+        timeout: 10_000,
+      });
+      daemon.child.kill('SIGKILL');
+      await daemon.exited;
+      // The build runs in its own process group, which outlives a SIGKILLed daemon: end it here.
+      const grandchild = Number(readFileSync(pidFile, 'utf8'));
+      const stat = readFileSync(`/proc/${grandchild}/stat`, 'utf8');
+      process.kill(-Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]), 'SIGKILL');
+      expect((await jobState(db.pool, job.id)).job_status).toBe('running');
+      const reaper = new JobReaper({
+        db: db.pool,
+        clock: { now: () => new Date() },
+        logger: silentLogger(),
+        timeoutMs: 500,
+      });
+      await vi.waitFor(async () => expect(await reaper.reapOnce()).toContain(job.id), {
+        timeout: 10_000,
+      });
+      expect(await jobState(db.pool, job.id)).toMatchObject({
+        job_status: 'failed',
+        error_code: 'heartbeat_timeout',
+      });
+    },
+  );
+});
+
+describe('prebuild-controller jobs', () => {
+  async function cli(args: string[]) {
+    let out = '';
+    let err = '';
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out += String(chunk);
+      return true;
+    });
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      err += String(chunk);
+      return true;
+    });
+    try {
+      const code = await main([...args, '--database-url', db.url, '--log-level', 'silent']);
+      return { code, out, err };
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+  }
+
+  it('shows, prints logs of, and cancels a job', async () => {
+    const target = await createTarget(db.pool, { tags: { test: randomUUID().slice(0, 8) } });
+    const { job } = await enqueue(db.pool, target);
+    await db.pool.query(sql.unsafe`
+      INSERT INTO provisioner_job_logs (job_id, level, stage, output) VALUES (${job.id}, 'info', 'echo', 'hello')`);
+
+    const shown = await cli(['jobs', 'show', job.id]);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toContain(`job ${job.id}\n  status:      pending\n`);
+    expect(shown.out).toContain(`#1 start (initiator) of workspace ${target.workspaceId}`);
+
+    const json = await cli(['jobs', 'show', job.id, '--json']);
+    expect(JSON.parse(json.out)).toMatchObject({ id: job.id, status: 'pending' });
+
+    const logs = await cli(['jobs', 'logs', job.id]);
+    expect(logs.out).toMatch(/^\S+Z \[info\] echo: hello\n$/);
+
+    const canceled = await cli(['jobs', 'cancel', job.id]);
+    expect(canceled).toMatchObject({ code: 0, out: `job ${job.id} canceled\n` });
+    // --follow ends by itself once the job is finished.
+    expect((await cli(['jobs', 'logs', job.id, '--follow'])).code).toBe(0);
+
+    const again = await cli(['jobs', 'cancel', job.id]);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain(`job ${job.id} is already canceled; nothing to cancel`);
+
+    const missing = await cli(['jobs', 'show', randomUUID()]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/job .* not found/);
+  });
+});
