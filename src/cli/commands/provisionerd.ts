@@ -12,6 +12,7 @@ import { formatTags } from '../../jobs/tags.js';
 import { createLogger } from '../../log/logger.js';
 import { systemClock } from '../../util/clock.js';
 import { CliError } from '../errors.js';
+import { waitForShutdownSignal } from '../signals.js';
 import { addSettings, DATABASE_SETTINGS } from '../options.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -132,20 +133,7 @@ export function registerProvisionerd(program: Command): void {
         },
         'provisionerd running',
       );
-      await new Promise<void>((resolve) => {
-        let signals = 0;
-        const onSignal = (signal: NodeJS.Signals) => {
-          signals += 1;
-          if (signals > 1) {
-            logger.warn({ signal }, 'second signal: exiting now');
-            process.exit(130);
-          }
-          logger.info({ signal }, 'signal received: draining');
-          resolve();
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
-      });
+      await waitForShutdownSignal(logger);
     } finally {
       for (const step of cleanup.reverse()) {
         await step().catch((error: unknown) =>

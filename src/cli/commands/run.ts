@@ -6,6 +6,7 @@ import { createLogger } from '../../log/logger.js';
 import { startController } from '../../service/controller.js';
 import { FEATURES } from '../../service/features.js';
 import { addSettings } from '../options.js';
+import { waitForShutdownSignal } from '../signals.js';
 
 export function registerRun(program: Command): void {
   const command = program
@@ -18,23 +19,10 @@ export function registerRun(program: Command): void {
       const config = loadConfig(flags);
       const logger = createLogger({ level: config.logLevel, fd: 1 });
       const controller = await startController({ config, logger, features: FEATURES });
-      await new Promise<void>((resolve) => {
-        let signals = 0;
-        const onSignal = (signal: NodeJS.Signals) => {
-          signals += 1;
-          if (signals > 1) {
-            logger.warn({ signal }, 'second signal: exiting now');
-            process.exit(130);
-          }
-          logger.info({ signal }, 'signal received');
-          controller.stop().then(resolve, (error: unknown) => {
-            logger.error({ err: error }, 'shutdown failed');
-            process.exitCode = 1;
-            resolve();
-          });
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
+      await waitForShutdownSignal(logger);
+      await controller.stop().catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exitCode = 1;
       });
     },
   );
