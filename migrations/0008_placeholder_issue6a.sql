@@ -1,0 +1,3 @@
+-- Placeholder on branch issue6a only, so that 0009 applies here (migrations are numbered without
+-- gaps). DELETE this file when merging: the real 0008 comes from another branch.
+SELECT 1;
