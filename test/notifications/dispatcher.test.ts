@@ -96,8 +96,8 @@ describe('webhook delivery', () => {
       body: 'Your workspace "dev-0" will stop automatically at 2025-06-04 18:00 UTC (in 30 minutes). Use it or extend its deadline to keep it running.',
       recipient: {
         user_id: user,
-        username: expect.any(String),
-        email: expect.stringContaining('@'),
+        username: expect.any(String) as unknown,
+        email: expect.stringContaining('@') as unknown,
       },
       payload: { workspace: 'dev-0', deadline: '2025-06-04T18:00:00.000Z' },
       created_by: 'lifecycle_executor',
@@ -241,7 +241,7 @@ describe('log delivery', () => {
     const lines: Record<string, unknown>[] = [];
     const logger = pino(
       { level: 'info' },
-      { write: (line: string) => lines.push(JSON.parse(line)) },
+      { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
     );
     const clock = new FakeClock(T0);
     const registry = new Registry();
@@ -251,7 +251,10 @@ describe('log delivery', () => {
     expect(lines).toContainEqual(
       expect.objectContaining({
         msg: 'Workspace "dev-0" will stop soon',
-        notification: expect.objectContaining({ id: ids[0], template: 'autostop_reminder' }),
+        notification: expect.objectContaining({
+          id: ids[0],
+          template: 'autostop_reminder',
+        }) as unknown,
       }),
     );
     expect(await status(ids[0]!)).toBe('sent');
