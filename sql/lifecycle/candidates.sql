@@ -66,7 +66,12 @@ WITH candidate AS (
 )
 SELECT s.*
 FROM candidate c
-JOIN workspace_lifecycle_states s ON s.workspace_id = c.id
+-- OFFSET 0 keeps this a per-candidate index lookup: the planner cannot estimate the arms' run-time
+-- bounds (now + a template's duration) and, guessing a third of the table, would otherwise pick
+-- sequential scans of workspaces and users.
+CROSS JOIN LATERAL (
+  SELECT * FROM workspace_lifecycle_states v WHERE v.workspace_id = c.id OFFSET 0
+) s
 WHERE s.owner_id <> 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
   -- nextTransition and shouldRemindAutostop only judge builds whose job has finished.
   AND s.job_status IN ('succeeded', 'failed', 'canceled')
