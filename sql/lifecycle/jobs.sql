@@ -101,9 +101,12 @@ RETURNING id;
 
 -- name: InsertLifecycleJobLogs
 -- Several lines at once (a tick's cancellations), each truncated to the column's 1024 characters.
+-- Lines of one batch are a microsecond apart so they read back in the order given.
 INSERT INTO workspace_lifecycle_job_logs (job_id, created_at, level, output)
-SELECT l.job_id, :now::timestamptz, l.level, left(l.output, 1024)
-FROM unnest(:job_ids::uuid[], :levels::log_level[], :outputs::text[]) AS l (job_id, level, output);
+SELECT l.job_id, :now::timestamptz + (l.n - 1) * interval '1 microsecond', l.level,
+  left(l.output, 1024)
+FROM unnest(:job_ids::uuid[], :levels::log_level[], :outputs::text[])
+  WITH ORDINALITY AS l (job_id, level, output, n);
 
 -- name: LifecycleJobLogs
 SELECT id, job_id, created_at, level::text AS level, output::text AS output
