@@ -46,15 +46,19 @@ WITH candidate AS (
     AND w.failed_build_at IS NOT NULL
     AND w.failed_build_at < :now::timestamptz
   UNION
-  -- Dormancy, per template.
-  SELECT w.id
+  -- Dormancy, one index range per template (OFFSET 0: see the lookup below).
+  SELECT i.id
   FROM templates t
-  JOIN workspaces w
-    ON w.template_id = t.id
-    AND NOT w.deleted
-    AND w.dormant_at IS NULL
-    AND w.owner_id <> 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
-    AND w.last_used_at < :now::timestamptz - interval '1 millisecond' * t.time_til_dormant
+  CROSS JOIN LATERAL (
+    SELECT w.id
+    FROM workspaces w
+    WHERE w.template_id = t.id
+      AND NOT w.deleted
+      AND w.dormant_at IS NULL
+      AND w.owner_id <> 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
+      AND w.last_used_at < :now::timestamptz - interval '1 millisecond' * t.time_til_dormant
+    OFFSET 0
+  ) i
   WHERE t.time_til_dormant > 0
   UNION
   -- Dormant auto-delete.

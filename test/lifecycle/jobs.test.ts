@@ -1,4 +1,5 @@
 import { sql } from 'slonik';
+import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -85,8 +86,8 @@ describe('lifecycle jobs', () => {
       deadlines: [iso(NOW), iso(NOW)],
     });
     expect(inserted.map((j) => [j.workspace_id, j.reason])).toEqual([[changed, 'dormancy']]);
-    const stillStarted = await db.pool.oneFirst(sql.unsafe`
-      SELECT count(*)::int FROM workspace_lifecycle_job
+    const stillStarted = await db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`
+      SELECT count(*)::int AS n FROM workspace_lifecycle_job
       WHERE workspace_id = ${started!} AND cancelled_at IS NULL`);
     expect(stillStarted).toBe(1);
   });
