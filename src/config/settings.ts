@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { parseQuietHours } from '../domain/lifecycle/quiet-hours.js';
 import { LOG_LEVELS } from '../log/logger.js';
 import { parseDuration } from '../util/duration.js';
 
@@ -126,6 +127,15 @@ const tagList = z.string().transform((text, ctx) => {
     return z.NEVER;
   }
   return parsed;
+});
+
+const quietHoursSchedule = z.string().transform((text, ctx) => {
+  try {
+    return parseQuietHours(text).text;
+  } catch (error) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+    return z.NEVER;
+  }
 });
 
 export interface SettingDefinition {
@@ -286,6 +296,72 @@ export const SETTINGS = {
     arg: 'url',
     description: 'webhook that receives notifications as JSON POSTs; unset = log them',
     schema: httpUrl,
+  },
+  quietHoursDefaultSchedule: {
+    env: 'PREBUILD_CONTROLLER_QUIET_HOURS_DEFAULT_SCHEDULE',
+    arg: 'cron',
+    default: 'CRON_TZ=UTC 0 0 * * *',
+    description:
+      'quiet hours of users who set none (daily "CRON_TZ=<zone> <minute> <hour> * * *"): when template autostop requirements stop workspaces',
+    schema: quietHoursSchedule,
+  },
+  autostopReminderActiveWindow: {
+    env: 'PREBUILD_CONTROLLER_AUTOSTOP_REMINDER_ACTIVE_WINDOW',
+    arg: 'duration',
+    default: '15m',
+    description:
+      'no autostop reminder for a user active this recently when activity bumps would move the deadline anyway',
+    schema: duration(0),
+  },
+  notificationDispatchInterval: {
+    env: 'PREBUILD_CONTROLLER_NOTIFICATION_DISPATCH_INTERVAL',
+    arg: 'duration',
+    default: '5s',
+    description: 'backup poll of the notification dispatcher (an enqueue wakes it sooner)',
+    schema: duration(10),
+  },
+  notificationMaxAttempts: {
+    env: 'PREBUILD_CONTROLLER_NOTIFICATION_MAX_ATTEMPTS',
+    arg: 'count',
+    default: '5',
+    description: 'delivery attempts per notification before it is marked permanent_failure',
+    schema: integer(1, 100),
+  },
+  notificationRetryBackoff: {
+    env: 'PREBUILD_CONTROLLER_NOTIFICATION_RETRY_BACKOFF',
+    arg: 'duration',
+    default: '30s',
+    description: 'wait after the first failed delivery; doubles after each further failure',
+    schema: duration(0),
+  },
+  notificationRetryBackoffMax: {
+    env: 'PREBUILD_CONTROLLER_NOTIFICATION_RETRY_BACKOFF_MAX',
+    arg: 'duration',
+    default: '1h',
+    description: 'longest wait between two delivery attempts',
+    schema: duration(0),
+  },
+  notificationWebhookTimeout: {
+    env: 'PREBUILD_CONTROLLER_NOTIFICATION_WEBHOOK_TIMEOUT',
+    arg: 'duration',
+    default: '10s',
+    description: 'a webhook delivery attempt taking longer counts as failed',
+    schema: duration(100),
+  },
+  notificationLease: {
+    env: 'PREBUILD_CONTROLLER_NOTIFICATION_LEASE',
+    arg: 'duration',
+    default: '1m',
+    description:
+      'how long a dispatcher owns the messages it leased (at least twice the webhook timeout); then another replica may take over',
+    schema: duration(1000),
+  },
+  notificationRetention: {
+    env: 'PREBUILD_CONTROLLER_NOTIFICATION_RETENTION',
+    arg: 'duration',
+    default: '7d',
+    description: 'sent and failed notification messages are deleted after this long',
+    schema: duration(86_400_000),
   },
   shutdownTimeout: {
     env: 'PREBUILD_CONTROLLER_SHUTDOWN_TIMEOUT',

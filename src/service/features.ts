@@ -1,7 +1,13 @@
 import { jobsFeature } from '../jobs/feature.js';
+import { notificationsFeature } from '../notifications/feature.js';
 import { templatesFeature } from '../templates/feature.js';
 import { usersFeature } from '../users/routes.js';
 import type { FeatureFactory } from './controller.js';
 
 /** Every feature `run` hosts, in start order. */
-export const FEATURES: readonly FeatureFactory[] = [usersFeature, templatesFeature, jobsFeature];
+export const FEATURES: readonly FeatureFactory[] = [
+  usersFeature,
+  templatesFeature,
+  jobsFeature,
+  notificationsFeature,
+];

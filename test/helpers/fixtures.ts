@@ -52,6 +52,8 @@ export interface TemplateInput {
   autostopRequirementWeeks?: number;
   autostartBlockDaysOfWeek?: number;
   requireActiveVersion?: boolean;
+  allowUserAutostart?: boolean;
+  allowUserAutostop?: boolean;
 }
 
 export async function createTemplate(db: Db, input: TemplateInput = {}): Promise<string> {
@@ -61,7 +63,7 @@ export async function createTemplate(db: Db, input: TemplateInput = {}): Promise
       organization_id, name, provisioner, deleted, deprecated, default_ttl, activity_bump,
       failure_ttl, time_til_dormant, time_til_dormant_autodelete, time_til_autostop_notify,
       autostop_requirement_days_of_week, autostop_requirement_weeks, autostart_block_days_of_week,
-      require_active_version)
+      require_active_version, allow_user_autostart, allow_user_autostop)
     VALUES (
       ${organizationId}, ${input.name ?? `tpl-${suffix()}`}, ${input.provisioner ?? 'echo'},
       ${input.deleted ?? false}, ${input.deprecated ?? ''}, ${input.defaultTtlMs ?? 0},
@@ -69,7 +71,8 @@ export async function createTemplate(db: Db, input: TemplateInput = {}): Promise
       ${input.timeTilDormantMs ?? 0}, ${input.timeTilDormantAutodeleteMs ?? 0},
       ${input.timeTilAutostopNotifyMs ?? 0}, ${input.autostopRequirementDaysOfWeek ?? 0},
       ${input.autostopRequirementWeeks ?? 1}, ${input.autostartBlockDaysOfWeek ?? 0},
-      ${input.requireActiveVersion ?? false})
+      ${input.requireActiveVersion ?? false}, ${input.allowUserAutostart ?? true},
+      ${input.allowUserAutostop ?? true})
     RETURNING id`);
 }
 
@@ -213,6 +216,7 @@ export interface BuildInput {
   completedAt?: Date;
   deadline?: Date;
   maxDeadline?: Date;
+  notifiedAutostopDeadline?: Date;
 }
 
 export interface BuildRow {
@@ -229,13 +233,14 @@ export async function createBuild(db: Db, input: BuildInput): Promise<BuildRow> 
   });
   const buildId = await db.oneFirst(sql.type(Id)`
     INSERT INTO workspace_builds (workspace_id, template_version_id, build_number, transition,
-      initiator_id, job_id, reason, template_version_preset_id, created_at, deadline, max_deadline)
+      initiator_id, job_id, reason, template_version_preset_id, created_at, deadline, max_deadline,
+      notified_autostop_deadline)
     VALUES (${input.workspaceId}, ${input.versionId},
       COALESCE(${input.buildNumber ?? null}::int,
         (SELECT COALESCE(MAX(build_number), 0) + 1 FROM workspace_builds WHERE workspace_id = ${input.workspaceId})),
       ${input.transition ?? 'start'}, ${input.initiatorId}, ${jobId}, ${input.reason ?? 'initiator'},
       ${input.presetId ?? null}, COALESCE(${ts(input.createdAt)}::timestamptz, now()),
-      ${ts(input.deadline)}, ${ts(input.maxDeadline)})
+      ${ts(input.deadline)}, ${ts(input.maxDeadline)}, ${ts(input.notifiedAutostopDeadline)})
     RETURNING id`);
   return { buildId, jobId };
 }

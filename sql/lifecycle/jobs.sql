@@ -1,0 +1,121 @@
+-- Lifecycle jobs (seed 002): the scheduler writes what is due, executors run it. At most one open
+-- (not completed, not cancelled) job per workspace, enforced by workspace_lifecycle_job_open.
+
+-- name: InsertLifecycleJobs
+-- The scheduler's decisions of one tick, in one statement. A workspace that already has an open
+-- job keeps it (cancel stale ones first with CancelStaleLifecycleJobs).
+INSERT INTO workspace_lifecycle_job (
+  workspace_id, operation, reason, deadline, created_at, updated_at
+)
+SELECT d.workspace_id, d.operation, d.reason, d.deadline, :now::timestamptz, :now::timestamptz
+FROM unnest(
+  :workspace_ids::uuid[],
+  :operations::workspace_lifecycle_operation[],
+  :reasons::build_reason[],
+  :deadlines::timestamptz[]
+) AS d (workspace_id, operation, reason, deadline)
+ON CONFLICT (workspace_id) WHERE completed_at IS NULL AND cancelled_at IS NULL DO NOTHING
+RETURNING id, workspace_id, operation::text AS operation, reason::text AS reason, deadline;
+
+-- name: CancelStaleLifecycleJobs
+-- Pending jobs whose reason disappeared (schedule removed, workspace started by hand, deadline
+-- extended, ...): every pending job not in the tick's decisions (workspace, operation, reason).
+-- Started jobs are left to their executor, which re-checks before acting.
+UPDATE workspace_lifecycle_job j
+SET cancelled_at = :now::timestamptz,
+  updated_at = :now::timestamptz,
+  outcome = 'canceled: no longer due'
+WHERE j.started_at IS NULL
+  AND j.completed_at IS NULL
+  AND j.cancelled_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1
+    FROM unnest(
+      :workspace_ids::uuid[],
+      :operations::workspace_lifecycle_operation[],
+      :reasons::build_reason[]
+    ) AS k (workspace_id, operation, reason)
+    WHERE k.workspace_id = j.workspace_id
+      AND k.operation = j.operation
+      AND k.reason = j.reason
+  )
+RETURNING j.id, j.workspace_id, j.operation::text AS operation, j.reason::text AS reason;
+
+-- name: AcquireLifecycleJobs
+-- Executors: take up to :limit due jobs, oldest deadline first, and mark them started in the same
+-- statement. SKIP LOCKED: two executors never take the same job.
+UPDATE workspace_lifecycle_job j
+SET started_at = :now::timestamptz, updated_at = :now::timestamptz
+WHERE j.id IN (
+  SELECT p.id
+  FROM workspace_lifecycle_job p
+  WHERE p.started_at IS NULL
+    AND p.completed_at IS NULL
+    AND p.cancelled_at IS NULL
+    AND p.deadline <= :now::timestamptz
+  ORDER BY p.deadline
+  LIMIT :limit::int
+  FOR UPDATE SKIP LOCKED
+)
+RETURNING j.id, j.workspace_id, j.operation::text AS operation, j.reason::text AS reason,
+  j.deadline, j.created_at, j.started_at;
+
+-- name: CompleteLifecycleJob
+-- Done: the build it created (NULL when it skipped) and what happened.
+UPDATE workspace_lifecycle_job
+SET completed_at = :now::timestamptz,
+  updated_at = :now::timestamptz,
+  build_id = :build_id::uuid,
+  outcome = :outcome::text
+WHERE id = :id::uuid AND completed_at IS NULL AND cancelled_at IS NULL
+RETURNING id;
+
+-- name: FailLifecycleJob
+-- Failed: the error is kept on the job; the slot reopens so a later tick decides again.
+UPDATE workspace_lifecycle_job
+SET completed_at = :now::timestamptz,
+  updated_at = :now::timestamptz,
+  error = :error::text,
+  outcome = 'error'
+WHERE id = :id::uuid AND completed_at IS NULL AND cancelled_at IS NULL
+RETURNING id;
+
+-- name: FailAbandonedLifecycleJobs
+-- Started jobs whose executor died (started before :started_before and never finished) would hold
+-- their workspace's open-job slot forever: fail them.
+UPDATE workspace_lifecycle_job
+SET completed_at = :now::timestamptz,
+  updated_at = :now::timestamptz,
+  error = 'abandoned: the executor stopped before finishing the job',
+  outcome = 'error'
+WHERE started_at IS NOT NULL
+  AND completed_at IS NULL
+  AND cancelled_at IS NULL
+  AND started_at < :started_before::timestamptz
+RETURNING id, workspace_id;
+
+-- name: InsertLifecycleJobLog
+INSERT INTO workspace_lifecycle_job_logs (job_id, created_at, level, output)
+VALUES (:job_id::uuid, :now::timestamptz, :level::log_level, left(:output::text, 1024))
+RETURNING id;
+
+-- name: InsertLifecycleJobLogs
+-- Several lines at once (a tick's cancellations), each truncated to the column's 1024 characters.
+-- Lines of one batch are a microsecond apart so they read back in the order given.
+INSERT INTO workspace_lifecycle_job_logs (job_id, created_at, level, output)
+SELECT l.job_id, :now::timestamptz + (l.n - 1) * interval '1 microsecond', l.level,
+  left(l.output, 1024)
+FROM unnest(:job_ids::uuid[], :levels::log_level[], :outputs::text[])
+  WITH ORDINALITY AS l (job_id, level, output, n);
+
+-- name: LifecycleJobLogs
+SELECT id, job_id, created_at, level::text AS level, output::text AS output
+FROM workspace_lifecycle_job_logs
+WHERE job_id = :job_id::uuid
+ORDER BY created_at, id;
+
+-- name: LifecycleJobById
+SELECT id, workspace_id, operation::text AS operation, reason::text AS reason, deadline,
+  created_at, updated_at, started_at, cancelled_at, completed_at, error, build_id, outcome
+FROM workspace_lifecycle_job
+WHERE id = :id::uuid;

@@ -1,0 +1,30 @@
+import type { FeatureFactory } from '../service/controller.js';
+import { logDeliverer, webhookDeliverer } from './deliver.js';
+import { NotificationDispatcher } from './dispatcher.js';
+
+/** The notification dispatcher `run` hosts: webhook when configured, else the log. */
+export const notificationsFeature: FeatureFactory = (context) => {
+  const { config, logger } = context;
+  const deliverer = config.notificationsWebhook
+    ? webhookDeliverer(config.notificationsWebhook, config.notificationWebhookTimeout)
+    : logDeliverer(logger.child({ component: 'notifications' }));
+  return {
+    components: [
+      new NotificationDispatcher({
+        db: context.pool,
+        logger,
+        registry: context.registry,
+        clock: context.clock,
+        listener: context.listener,
+        deliverer,
+        intervalMs: config.notificationDispatchInterval,
+        leaseMs: config.notificationLease,
+        deliveryTimeoutMs: config.notificationWebhookTimeout,
+        maxAttempts: config.notificationMaxAttempts,
+        backoffBaseMs: config.notificationRetryBackoff,
+        backoffMaxMs: config.notificationRetryBackoffMax,
+        retentionMs: config.notificationRetention,
+      }),
+    ],
+  };
+};
