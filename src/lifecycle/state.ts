@@ -11,7 +11,7 @@ const date = z.date();
 const transition = z.enum(['start', 'stop', 'delete']);
 const jobStatus = z.enum(['pending', 'running', 'succeeded', 'canceling', 'canceled', 'failed']);
 
-/** A row of the `workspace_lifecycle_states` view (migration 0009). */
+/** A row of the `workspace_lifecycle_states` view (migration 0007). */
 export const LifecycleStateRow = z.object({
   workspace_id: z.string(),
   workspace_name: z.string(),
