@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { withTransaction } from '../../src/db/tx.js';
 import { DEFAULT_PREBUILD_OPTIONS } from '../../src/domain/prebuilds/options.js';
+import { planAll } from '../../src/domain/prebuilds/plan.js';
 import type { GlobalSnapshot } from '../../src/domain/prebuilds/types.js';
 import { loadSnapshot } from '../../src/prebuilds/snapshot.js';
 import { useTestDatabase } from '../helpers/db.js';
@@ -521,6 +522,36 @@ describe('loadSnapshot', () => {
       'failed-old',
       'stopped-new',
       'stopped-old',
+    ]);
+  });
+});
+
+describe('the decision on a real snapshot', () => {
+  it('plans every preset from what the queries returned', () => {
+    const instances: Parameters<typeof planAll>[3] = (config) => ({
+      desired: config.instances,
+      schedule: null,
+    });
+    const plans = planAll(snapshot, NOW, DEFAULT_PREBUILD_OPTIONS, instances).map((plan) => ({
+      preset: nameOf(plan.preset.id),
+      status: plan.state.status,
+      actions: plan.actions.map((a) =>
+        a.type === 'delete'
+          ? `delete ${a.workspaceIds.map(nameOf).join(',')}`
+          : a.type === 'backoff'
+            ? `backoff ${a.until.toISOString()}`
+            : `${a.type} ${a.count}`,
+      ),
+    }));
+    expect(plans).toEqual([
+      { preset: 'P0', status: 'healthy', actions: ['cancel_pending 1', 'delete p0-running'] },
+      // 4 valid > 3 desired: the oldest not-ready one goes; then the cleanup, oldest first.
+      { preset: 'P1', status: 'healthy', actions: ['delete not-ready,stopped-old,failed-old'] },
+      { preset: 'P5', status: 'hard_limited', actions: [] },
+      { preset: 'P6', status: 'healthy', actions: ['create 1'] },
+      { preset: 'P7', status: 'healthy', actions: ['create 1'] },
+      { preset: 'P3', status: 'healthy', actions: ['delete p3-running'] },
+      { preset: 'P4', status: 'healthy', actions: [] },
     ]);
   });
 });

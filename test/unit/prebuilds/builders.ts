@@ -1,3 +1,4 @@
+import type { PrebuildAction } from '../../../src/domain/prebuilds/actions.js';
 import type { DesiredResolver } from '../../../src/domain/schedule/types.js';
 import {
   DEFAULT_PREBUILD_OPTIONS,
@@ -134,9 +135,7 @@ export const options = (overrides: Partial<PrebuildOptions> = {}): PrebuildOptio
 });
 
 /** Actions as short strings for tables: "cancel_pending 2", "delete a,b", "create 3", "backoff <iso>". */
-export function summarize(
-  actions: readonly import('../../../src/domain/prebuilds/actions.js').PrebuildAction[],
-): string[] {
+export function summarize(actions: readonly PrebuildAction[]): string[] {
   return actions.map((action) => {
     switch (action.type) {
       case 'cancel_pending':
