@@ -31,16 +31,21 @@ SELECT
   p.prebuild_status::text AS prebuild_status,
   p.last_invalidated_at,
   p.failure_limit_reset_at,
-  COALESCE((
-    SELECT jsonb_agg(
-      jsonb_build_object('cron', s.cron_expression, 'instances', s.desired_instances)
-      ORDER BY s.position)
-    FROM template_version_preset_prebuild_schedules s
-    WHERE s.preset_id = p.id
-  ), '[]'::jsonb) AS schedules
+  COALESCE(s.schedules, '[]'::jsonb) AS schedules
 FROM wanted
 JOIN template_version_presets p ON p.id = wanted.id
 JOIN template_versions tv ON tv.id = p.template_version_id
 JOIN templates t ON t.id = tv.template_id
 JOIN organizations o ON o.id = t.organization_id
+LEFT JOIN (
+  SELECT
+    s.preset_id,
+    jsonb_agg(
+      jsonb_build_object('cron', s.cron_expression, 'instances', s.desired_instances)
+      ORDER BY s.position
+    ) AS schedules
+  FROM template_version_preset_prebuild_schedules s
+  JOIN wanted ON wanted.id = s.preset_id
+  GROUP BY s.preset_id
+) s ON s.preset_id = p.id
 ORDER BY t.name, tv.created_at, p.name, p.id;

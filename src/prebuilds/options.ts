@@ -1,9 +1,6 @@
 import { ConfigError } from '../config/load.js';
 import { type Config, flagName, SETTINGS } from '../config/settings.js';
-import {
-  type PrebuildOptions,
-  validatePrebuildOptions,
-} from '../domain/prebuilds/options.js';
+import { type PrebuildOptions, validatePrebuildOptions } from '../domain/prebuilds/options.js';
 
 type OptionSettings = Pick<
   Config,

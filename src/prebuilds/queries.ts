@@ -29,44 +29,30 @@ export const PresetRow = z.object({
   schedules: z.array(z.object({ cron: z.string(), instances: z.number() })),
 });
 
-export const getPrebuildPresets = defineQuery<{ extra_preset_ids: readonly string[] }, typeof PresetRow>(
-  'GetPrebuildPresets',
-  PresetRow,
-);
+export const getPrebuildPresets = defineQuery<
+  { extra_preset_ids: readonly string[] },
+  typeof PresetRow
+>('GetPrebuildPresets', PresetRow);
 
-export const RunningRow = z.object({
+export const PrebuildWorkspaceRow = z.object({
   id: z.string(),
   name: z.string(),
   owner_id: z.string(),
   template_id: z.string(),
   template_version_id: z.string(),
   current_preset_id: z.string().nullable(),
+  state: z.enum(['running', 'stopped_or_failed']),
+  transition,
+  job_status: z.enum(['succeeded', 'failed', 'canceled']),
+  completed_at: z.date(),
   ready: z.boolean(),
   created_at: z.date(),
 });
 
-export const getRunningPrebuilds = defineQuery<Record<string, never>, typeof RunningRow>(
-  'GetRunningPrebuilds',
-  RunningRow,
-);
-
-export const CleanupRow = z.object({
-  id: z.string(),
-  name: z.string(),
-  owner_id: z.string(),
-  template_id: z.string(),
-  template_version_id: z.string(),
-  current_preset_id: z.string().nullable(),
-  transition,
-  job_status: z.enum(['succeeded', 'failed', 'canceled']),
-  completed_at: z.date(),
-  created_at: z.date(),
-});
-
-export const getPrebuildsForCleanup = defineQuery<{ completed_before: Date }, typeof CleanupRow>(
-  'GetPrebuildsForCleanup',
-  CleanupRow,
-);
+export const getPrebuildWorkspaces = defineQuery<
+  { completed_before: Date },
+  typeof PrebuildWorkspaceRow
+>('GetPrebuildWorkspaces', PrebuildWorkspaceRow);
 
 export const InProgressRow = z.object({
   preset_id: z.string(),

@@ -12,8 +12,7 @@ import {
   getPrebuildBackoffInputs,
   getPrebuildFailureStreaks,
   getPrebuildPresets,
-  getPrebuildsForCleanup,
-  getRunningPrebuilds,
+  getPrebuildWorkspaces,
 } from './queries.js';
 
 export type SnapshotOptions = Pick<
@@ -22,7 +21,7 @@ export type SnapshotOptions = Pick<
 >;
 
 /**
- * Reads everything one reconciliation pass decides from: seven set-based queries, however many
+ * Reads everything one reconciliation pass decides from: six set-based queries, however many
  * presets there are. Run it in the caller's REPEATABLE READ READ ONLY transaction so that every
  * query sees the same instant (the queries are read one after the other on that connection).
  *
@@ -34,10 +33,11 @@ export async function loadSnapshot(
   now: Date,
   options: SnapshotOptions,
 ): Promise<GlobalSnapshot> {
-  const runningRows = await getRunningPrebuilds.any(tx, {});
-  const cleanupRows = await getPrebuildsForCleanup.any(tx, {
+  const workspaceRows = await getPrebuildWorkspaces.any(tx, {
     completed_before: new Date(now.getTime() - options.cleanupGraceMs),
   });
+  const runningRows = workspaceRows.filter((row) => row.state === 'running');
+  const cleanupRows = workspaceRows.filter((row) => row.state === 'stopped_or_failed');
   const inProgressRows = await countInProgressPrebuilds.any(tx, {});
   const pendingRows = await countPendingInactivePrebuildJobs.any(tx, {});
 
@@ -57,54 +57,48 @@ export async function loadSnapshot(
       : [];
 
   return {
-    presets: presetRows.map(
-      (row): PresetRow => ({
-        id: row.id,
-        name: row.name,
-        templateId: row.template_id,
-        templateName: row.template_name,
-        organizationId: row.organization_id,
-        organizationName: row.organization_name,
-        templateVersionId: row.template_version_id,
-        templateVersionName: row.template_version_name,
-        usingActiveVersion: row.using_active_version,
-        templateDeleted: row.template_deleted,
-        templateDeprecated: row.template_deprecated,
-        desiredInstances: row.desired_instances,
-        ttlSecs: row.ttl_secs,
-        schedulingTimezone: row.scheduling_timezone,
-        schedules: row.schedules,
-        prebuildStatus: row.prebuild_status,
-        lastInvalidatedAt: row.last_invalidated_at,
-        failureLimitResetAt: row.failure_limit_reset_at,
-      }),
-    ),
-    running: runningRows.map(
-      (row): RunningPrebuild => ({
-        id: row.id,
-        name: row.name,
-        ownerId: row.owner_id,
-        templateId: row.template_id,
-        templateVersionId: row.template_version_id,
-        presetId: row.current_preset_id,
-        ready: row.ready,
-        createdAt: row.created_at,
-      }),
-    ),
-    stoppedOrFailed: cleanupRows.map(
-      (row): StoppedOrFailedPrebuild => ({
-        id: row.id,
-        name: row.name,
-        ownerId: row.owner_id,
-        templateId: row.template_id,
-        templateVersionId: row.template_version_id,
-        presetId: row.current_preset_id,
-        transition: row.transition,
-        jobStatus: row.job_status,
-        completedAt: row.completed_at,
-        createdAt: row.created_at,
-      }),
-    ),
+    presets: presetRows.map((row): PresetRow => ({
+      id: row.id,
+      name: row.name,
+      templateId: row.template_id,
+      templateName: row.template_name,
+      organizationId: row.organization_id,
+      organizationName: row.organization_name,
+      templateVersionId: row.template_version_id,
+      templateVersionName: row.template_version_name,
+      usingActiveVersion: row.using_active_version,
+      templateDeleted: row.template_deleted,
+      templateDeprecated: row.template_deprecated,
+      desiredInstances: row.desired_instances,
+      ttlSecs: row.ttl_secs,
+      schedulingTimezone: row.scheduling_timezone,
+      schedules: row.schedules,
+      prebuildStatus: row.prebuild_status,
+      lastInvalidatedAt: row.last_invalidated_at,
+      failureLimitResetAt: row.failure_limit_reset_at,
+    })),
+    running: runningRows.map((row): RunningPrebuild => ({
+      id: row.id,
+      name: row.name,
+      ownerId: row.owner_id,
+      templateId: row.template_id,
+      templateVersionId: row.template_version_id,
+      presetId: row.current_preset_id,
+      ready: row.ready,
+      createdAt: row.created_at,
+    })),
+    stoppedOrFailed: cleanupRows.map((row): StoppedOrFailedPrebuild => ({
+      id: row.id,
+      name: row.name,
+      ownerId: row.owner_id,
+      templateId: row.template_id,
+      templateVersionId: row.template_version_id,
+      presetId: row.current_preset_id,
+      transition: row.transition,
+      jobStatus: row.job_status,
+      completedAt: row.completed_at,
+      createdAt: row.created_at,
+    })),
     inProgress: inProgressRows.map((row) => ({
       presetId: row.preset_id,
       transition: row.transition,
