@@ -275,6 +275,32 @@ beforeAll(async () => {
     createdAt: ago(3 * MIN),
     jobState: 'running',
   });
+  // A creation job stuck pending under a newer, succeeded start: running, not in progress.
+  const superseded = await prebuild('superseded', {
+    preset: 'P1',
+    template: dev,
+    version: v2,
+    createdAt: ago(35 * MIN),
+    jobState: 'pending',
+  });
+  const newer = await createBuild(pool, {
+    workspaceId: superseded.workspaceId,
+    versionId: v2,
+    initiatorId: SYSTEM_USER_ID,
+    createdAt: ago(34 * MIN),
+  });
+  await createAgent(pool, { workspaceId: superseded.workspaceId, buildId: newer.buildId });
+  // A pending creation job of the old version already assigned to a daemon: not cancellable.
+  const assigned = await prebuild('p0-assigned', {
+    preset: 'P0',
+    template: dev,
+    version: v1,
+    createdAt: ago(2 * MIN),
+    jobState: 'pending',
+  });
+  await pool.query(
+    sql.unsafe`UPDATE provisioner_jobs SET worker_id = gen_random_uuid() WHERE id = ${assigned.jobId}`,
+  );
   // P3 (deleted template): one running.
   await prebuild('p3-running', {
     preset: 'P3',
@@ -453,6 +479,13 @@ describe('loadSnapshot', () => {
         createdAt: ago(45 * MIN),
         owner: SYSTEM_USER_ID,
       },
+      {
+        name: 'superseded',
+        preset: 'P1',
+        ready: true,
+        createdAt: ago(35 * MIN),
+        owner: SYSTEM_USER_ID,
+      },
     ]);
   });
 
@@ -460,7 +493,8 @@ describe('loadSnapshot', () => {
     const rows = snapshot.inProgress
       .map((r) => `${nameOf(r.presetId)} ${r.transition} ${r.count}`)
       .sort();
-    expect(rows).toEqual(['P0 start 2', 'P1 delete 1', 'P1 start 1']);
+    // p0-assigned is still pending (started_at unset), so it counts; superseded's old job does not.
+    expect(rows).toEqual(['P0 start 3', 'P1 delete 1', 'P1 start 1']);
   });
 
   it('counts pending unassigned creation jobs of presets that no longer create', () => {
@@ -545,8 +579,12 @@ describe('the decision on a real snapshot', () => {
     }));
     expect(plans).toEqual([
       { preset: 'P0', status: 'healthy', actions: ['cancel_pending 1', 'delete p0-running'] },
-      // 4 valid > 3 desired: the oldest not-ready one goes; then the cleanup, oldest first.
-      { preset: 'P1', status: 'healthy', actions: ['delete not-ready,stopped-old,failed-old'] },
+      // 5 valid > 3 desired: the two not-ready ones go, oldest first; then the cleanup.
+      {
+        preset: 'P1',
+        status: 'healthy',
+        actions: ['delete not-ready,no-agent,stopped-old,failed-old'],
+      },
       { preset: 'P5', status: 'hard_limited', actions: [] },
       { preset: 'P6', status: 'healthy', actions: ['create 1'] },
       { preset: 'P7', status: 'healthy', actions: ['create 1'] },
