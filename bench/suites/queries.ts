@@ -1,7 +1,8 @@
 import pg from 'pg';
 
 import { sqlQuery } from '../../src/db/sql-files.js';
-import { measure, type Summary } from '../stats.js';
+import { cpuMs, schedstat } from '../cpu.js';
+import { summarize, type Summary } from '../stats.js';
 import { findSeedFile, parseSeedQueries } from './seed-file.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
@@ -87,14 +88,28 @@ export const queries: BenchSuite = {
           await client.query(text, bound);
           if (writes) await client.query('ROLLBACK');
         };
-        return measure(count, once, 1);
+        await once();
+        const wall: number[] = [];
+        const cpu: number[] = [];
+        for (let i = 0; i < count; i++) {
+          const before = schedstat(pid);
+          const started = performance.now();
+          await once();
+          wall.push(performance.now() - started);
+          const used = cpuMs(before, schedstat(pid));
+          if (used !== null) cpu.push(used);
+        }
+        return { wall: summarize(wall), cpu: cpu.length === count ? summarize(cpu) : null };
       };
+      const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]
+        ?.pid as number;
 
       const seedFile = findSeedFile();
       const seedQueries = new Map(
         (seedFile ? parseSeedQueries(seedFile) : []).map((q) => [q.name, q]),
       );
-      const results: Record<string, { ours: Summary; seqScans: string[]; seed?: Summary }> = {};
+      type Timing = { wall: Summary; cpu: Summary | null };
+      const results: Record<string, { ours: Timing; seqScans: string[]; seed?: Timing }> = {};
       const rows: BenchRow[] = [];
       for (const [oursName, seedName] of PAIRS) {
         const ours = sqlQuery(oursName);
@@ -116,11 +131,12 @@ export const queries: BenchSuite = {
           seqScans: scans,
           ...(seedTime ? { seed: seedTime } : {}),
         };
+        const show = (t: Timing) => `${t.wall.median} ms${t.cpu ? ` (cpu ${t.cpu.median})` : ''}`;
         rows.push({
-          metric: `${oursName} median${scans.length ? ` (SEQ SCAN ${scans.join(', ')})` : ''}`,
+          metric: `${oursName}${scans.length ? ` (SEQ SCAN ${scans.join(', ')})` : ''}`,
           value: seedTime
-            ? `${oursTime.median} ms (seed ${seedName}: ${seedTime.median} ms)`
-            : `${oursTime.median} ms`,
+            ? `${show(oursTime)}  | seed ${seedName}: ${show(seedTime)}`
+            : show(oursTime),
         });
       }
       return { rows, details: { seedFile, queries: results } };
