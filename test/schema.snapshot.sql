@@ -297,6 +297,7 @@ INDEX provisioner_daemons_name_key CREATE UNIQUE INDEX provisioner_daemons_name_
 INDEX provisioner_daemons_pkey CREATE UNIQUE INDEX provisioner_daemons_pkey ON public.provisioner_daemons (id)
 INDEX provisioner_job_logs_job_id CREATE INDEX provisioner_job_logs_job_id ON public.provisioner_job_logs (job_id, id)
 INDEX provisioner_job_logs_pkey CREATE UNIQUE INDEX provisioner_job_logs_pkey ON public.provisioner_job_logs (id)
+INDEX provisioner_jobs_outcome CREATE INDEX provisioner_jobs_outcome ON public.provisioner_jobs (id) INCLUDE (job_status, completed_at)
 INDEX provisioner_jobs_pending CREATE INDEX provisioner_jobs_pending ON public.provisioner_jobs (((initiator_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid)), created_at) WHERE ((started_at IS NULL) AND (completed_at IS NULL) AND (canceled_at IS NULL))
 INDEX provisioner_jobs_pkey CREATE UNIQUE INDEX provisioner_jobs_pkey ON public.provisioner_jobs (id)
 INDEX provisioner_jobs_unfinished CREATE INDEX provisioner_jobs_unfinished ON public.provisioner_jobs (updated_at) WHERE (completed_at IS NULL)

@@ -34,25 +34,85 @@ export const getPrebuildPresets = defineQuery<
   typeof PresetRow
 >('GetPrebuildPresets', PresetRow);
 
-export const PrebuildWorkspaceRow = z.object({
-  id: z.string(),
-  name: z.string(),
-  owner_id: z.string(),
-  template_id: z.string(),
-  template_version_id: z.string(),
-  current_preset_id: z.string().nullable(),
-  state: z.enum(['running', 'stopped_or_failed']),
-  transition,
-  job_status: z.enum(['succeeded', 'failed', 'canceled']),
-  completed_at: z.date(),
-  ready: z.boolean(),
-  created_at: z.date(),
+/** One prebuild, positions as documented in sql/prebuilds/workspaces.sql. */
+export type PrebuildTuple =
+  | [
+      id: string,
+      name: string,
+      ownerId: string,
+      templateId: string,
+      templateVersionId: string,
+      presetId: string | null,
+      state: 'running',
+      transition: null,
+      jobStatus: null,
+      ready: boolean,
+      completedMs: null,
+      createdMs: number,
+    ]
+  | [
+      id: string,
+      name: string,
+      ownerId: string,
+      templateId: string,
+      templateVersionId: string,
+      presetId: string | null,
+      state: 'stopped_or_failed',
+      transition: 'start' | 'stop' | 'delete',
+      jobStatus: 'succeeded' | 'failed' | 'canceled',
+      ready: boolean,
+      completedMs: number,
+      createdMs: number,
+    ];
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const TRANSITIONS: readonly unknown[] = ['start', 'stop', 'delete'];
+const ENDED: readonly unknown[] = ['succeeded', 'failed', 'canceled'];
+
+/**
+ * A hand-written check instead of z.tuple: this array holds thousands of entries per pass, and
+ * zod would copy every one of them (measured at 100k workspaces: several ms and as much garbage).
+ */
+function isPrebuildTuple(value: unknown): value is PrebuildTuple {
+  if (!Array.isArray(value) || value.length !== 12) return false;
+  const [
+    id,
+    name,
+    owner,
+    template,
+    version,
+    preset,
+    state,
+    transition,
+    job,
+    ready,
+    ended,
+    created,
+  ] = value as unknown[];
+  if (![id, name, owner, template, version].every(isString)) return false;
+  if (preset !== null && !isString(preset)) return false;
+  if (typeof ready !== 'boolean' || typeof created !== 'number') return false;
+  if (state === 'running') return transition === null && job === null && ended === null;
+  return (
+    state === 'stopped_or_failed' &&
+    TRANSITIONS.includes(transition) &&
+    ENDED.includes(job) &&
+    typeof ended === 'number'
+  );
+}
+
+export const PrebuildWorkspacesRow = z.object({
+  prebuilds: z.array(
+    z.custom<PrebuildTuple>(isPrebuildTuple, {
+      message: 'not a prebuild: [id, name, owner, template, version, preset, state, ...]',
+    }),
+  ),
 });
 
 export const getPrebuildWorkspaces = defineQuery<
   { completed_before: Date },
-  typeof PrebuildWorkspaceRow
->('GetPrebuildWorkspaces', PrebuildWorkspaceRow);
+  typeof PrebuildWorkspacesRow
+>('GetPrebuildWorkspaces', PrebuildWorkspacesRow);
 
 export const InProgressRow = z.object({
   preset_id: z.string(),

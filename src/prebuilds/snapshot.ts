@@ -33,17 +33,57 @@ export async function loadSnapshot(
   now: Date,
   options: SnapshotOptions,
 ): Promise<GlobalSnapshot> {
-  const workspaceRows = await getPrebuildWorkspaces.any(tx, {
+  const { prebuilds } = await getPrebuildWorkspaces.one(tx, {
     completed_before: new Date(now.getTime() - options.cleanupGraceMs),
   });
-  const runningRows = workspaceRows.filter((row) => row.state === 'running');
-  const cleanupRows = workspaceRows.filter((row) => row.state === 'stopped_or_failed');
+  const running: RunningPrebuild[] = [];
+  const stoppedOrFailed: StoppedOrFailedPrebuild[] = [];
+  for (const [
+    id,
+    name,
+    ownerId,
+    templateId,
+    templateVersionId,
+    presetId,
+    state,
+    transition,
+    jobStatus,
+    ready,
+    completedMs,
+    createdMs,
+  ] of prebuilds) {
+    if (state === 'running') {
+      running.push({
+        id,
+        name,
+        ownerId,
+        templateId,
+        templateVersionId,
+        presetId,
+        ready,
+        createdAt: new Date(createdMs),
+      });
+    } else {
+      stoppedOrFailed.push({
+        id,
+        name,
+        ownerId,
+        templateId,
+        templateVersionId,
+        presetId,
+        transition,
+        jobStatus,
+        completedAt: new Date(completedMs),
+        createdAt: new Date(createdMs),
+      });
+    }
+  }
   const inProgressRows = await countInProgressPrebuilds.any(tx, {});
   const pendingRows = await countPendingInactivePrebuildJobs.any(tx, {});
 
   const referenced = new Set<string>();
-  for (const row of [...runningRows, ...cleanupRows]) {
-    if (row.current_preset_id !== null) referenced.add(row.current_preset_id);
+  for (const prebuild of [...running, ...stoppedOrFailed]) {
+    if (prebuild.presetId !== null) referenced.add(prebuild.presetId);
   }
   for (const row of [...inProgressRows, ...pendingRows]) referenced.add(row.preset_id);
 
@@ -77,28 +117,8 @@ export async function loadSnapshot(
       lastInvalidatedAt: row.last_invalidated_at,
       failureLimitResetAt: row.failure_limit_reset_at,
     })),
-    running: runningRows.map((row): RunningPrebuild => ({
-      id: row.id,
-      name: row.name,
-      ownerId: row.owner_id,
-      templateId: row.template_id,
-      templateVersionId: row.template_version_id,
-      presetId: row.current_preset_id,
-      ready: row.ready,
-      createdAt: row.created_at,
-    })),
-    stoppedOrFailed: cleanupRows.map((row): StoppedOrFailedPrebuild => ({
-      id: row.id,
-      name: row.name,
-      ownerId: row.owner_id,
-      templateId: row.template_id,
-      templateVersionId: row.template_version_id,
-      presetId: row.current_preset_id,
-      transition: row.transition,
-      jobStatus: row.job_status,
-      completedAt: row.completed_at,
-      createdAt: row.created_at,
-    })),
+    running,
+    stoppedOrFailed,
     inProgress: inProgressRows.map((row) => ({
       presetId: row.preset_id,
       transition: row.transition,

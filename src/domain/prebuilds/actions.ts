@@ -1,6 +1,6 @@
 import { formatDuration } from '../../util/duration.js';
 import { backoffDelayMs } from './backoff.js';
-import { classify, oldestFirst } from './classify.js';
+import { type Classified, classify, oldestFirst } from './classify.js';
 import type { PrebuildOptions } from './options.js';
 import { calculateState, type PresetState } from './state.js';
 import type { DesiredResolver } from '../schedule/types.js';
@@ -49,9 +49,10 @@ export function actionsFromState(
   state: PresetState,
   now: Date,
   options: PrebuildOptions,
+  classified: Classified = classify(ps, now, options.cleanupGraceMs),
 ): PrebuildAction[] {
   const actions: PrebuildAction[] = [];
-  const { valid, expired, cleanupDue } = classify(ps, now, options.cleanupGraceMs);
+  const { valid, expired, cleanupDue } = classified;
   const deletes: [string, string][] = [];
 
   if (!state.active) {
@@ -124,5 +125,7 @@ export function calculateActions(
   options: PrebuildOptions,
   resolveDesired: DesiredResolver,
 ): PrebuildAction[] {
-  return actionsFromState(ps, calculateState(ps, now, options, resolveDesired), now, options);
+  const classified = classify(ps, now, options.cleanupGraceMs);
+  const state = calculateState(ps, now, options, resolveDesired, classified);
+  return actionsFromState(ps, state, now, options, classified);
 }

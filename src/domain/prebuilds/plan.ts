@@ -1,5 +1,6 @@
 import type { DesiredResolver } from '../schedule/types.js';
 import { actionsFromState, type PrebuildAction } from './actions.js';
+import { classify } from './classify.js';
 import { groupByPreset } from './group.js';
 import type { PrebuildOptions } from './options.js';
 import { calculateState, type PresetState } from './state.js';
@@ -24,7 +25,13 @@ export function planAll(
   resolveDesired: DesiredResolver,
 ): PresetPlan[] {
   return groupByPreset(snapshot).map((ps) => {
-    const state = calculateState(ps, now, options, resolveDesired);
-    return { preset: ps.preset, state, actions: actionsFromState(ps, state, now, options) };
+    // Sorted and split once, shared by the state and the actions.
+    const classified = classify(ps, now, options.cleanupGraceMs);
+    const state = calculateState(ps, now, options, resolveDesired, classified);
+    return {
+      preset: ps.preset,
+      state,
+      actions: actionsFromState(ps, state, now, options, classified),
+    };
   });
 }

@@ -1,6 +1,6 @@
 import type { DesiredResolver, DesiredResult } from '../schedule/types.js';
 import { backoffUntil } from './backoff.js';
-import { classify } from './classify.js';
+import { type Classified, classify } from './classify.js';
 import type { PrebuildOptions } from './options.js';
 import type { PrebuildStatus, PresetRow, PresetSnapshot } from './types.js';
 
@@ -102,11 +102,12 @@ export function calculateState(
   now: Date,
   options: PrebuildOptions,
   resolveDesired: DesiredResolver,
+  classified: Classified = classify(ps, now, options.cleanupGraceMs),
 ): PresetState {
   const { preset } = ps;
   const whyInactive = inactiveReason(preset);
   const active = whyInactive === null;
-  const { valid, expired, cleanupDue } = classify(ps, now, options.cleanupGraceMs);
+  const { valid, expired, cleanupDue } = classified;
   const { desired, schedule } = active
     ? resolve(preset, now, resolveDesired)
     : { desired: 0, schedule: null };
