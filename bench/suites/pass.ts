@@ -1,4 +1,4 @@
-import { sql } from 'slonik';
+import { type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
 
 import { LOCKS, tryAdvisoryXactLock } from '../../src/db/locks.js';
@@ -10,8 +10,8 @@ import type { DesiredResolver } from '../../src/domain/schedule/types.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { loadSnapshot } from '../../src/prebuilds/snapshot.js';
 import { cpuMs, nodeCpuMs, schedstat, waitMs } from '../cpu.js';
-import { summarize } from '../stats.js';
-import type { BenchSuite } from './types.js';
+import { type Summary, summarize } from '../stats.js';
+import type { BenchRow, BenchSuite } from './types.js';
 
 /**
  * Stand-in for the schedule evaluator (issue 3) until it lands: `instances`, no cron. Seeded
@@ -21,6 +21,7 @@ import type { BenchSuite } from './types.js';
 const resolver: DesiredResolver = (config) => ({ desired: config.instances, schedule: null });
 
 const WARMUP = 3;
+const pidQuery = sql.type(z.object({ pid: z.number() }))`SELECT pg_backend_pid() AS pid`;
 
 function countActions(plans: readonly PresetPlan[]) {
   let creates = 0;
@@ -31,135 +32,138 @@ function countActions(plans: readonly PresetPlan[]) {
       if (action.type === 'delete') deletes += action.workspaceIds.length;
     }
   }
-  return {
-    presets: plans.length,
-    creates,
-    deletes,
-    backoffs: plans.filter((p) => p.actions.some((a) => a.type === 'backoff')).length,
-    hardLimited: plans.filter((p) => p.state.hardLimited).length,
-    cancelPending: plans.filter((p) => p.actions.some((a) => a.type === 'cancel_pending')).length,
+  return { presets: plans.length, creates, deletes };
+}
+
+interface PassResult {
+  readonly wall: Summary;
+  readonly snapshot: Summary;
+  readonly decide: Summary;
+  /** PostgreSQL backends' CPU plus this process's, per pass; null when /proc is not readable. */
+  readonly cpu: Summary | null;
+  readonly backendCpu: Summary | null;
+  readonly backendWait: Summary | null;
+  readonly nodeCpu: Summary;
+  readonly counts: Record<string, number>;
+}
+
+/** Runs the pass `runs` times; with `side`, half the snapshot is read on a second connection. */
+async function measurePass(main: DatabasePool, side: DatabasePool | undefined, runs: number) {
+  const options = DEFAULT_PREBUILD_OPTIONS;
+  // One connection per pool, so the backends sampled are the ones doing the work.
+  const pids = [await main.oneFirst(pidQuery), ...(side ? [await side.oneFirst(pidQuery)] : [])];
+  const sample = () => pids.map(schedstat);
+  const series = { wall: [] as number[], snapshot: [] as number[], decide: [] as number[] };
+  const cpu = { backend: [] as number[], wait: [] as number[], node: [] as number[] };
+  let counts: Record<string, number> = {};
+  for (let i = 0; i < runs + WARMUP; i++) {
+    const now = new Date();
+    const before = sample();
+    const nodeBefore = process.cpuUsage();
+    const started = performance.now();
+    const marks = { snapshot: 0, afterSnapshot: 0, afterDecide: 0 };
+    await withTransaction(main, { isolation: 'repeatable read', readOnly: true }, async (tx) => {
+      marks.snapshot = performance.now();
+      if (!(await tryAdvisoryXactLock(tx, LOCKS.reconcile))) throw new Error('lock held');
+      const snapshot = await loadSnapshot(tx, now, options, side);
+      marks.afterSnapshot = performance.now();
+      const plans = planAll(snapshot, now, options, resolver);
+      marks.afterDecide = performance.now();
+      counts = { ...countActions(plans), running: snapshot.running.length };
+    });
+    const ended = performance.now();
+    const node = nodeCpuMs(nodeBefore);
+    const after = sample();
+    if (i < WARMUP) continue;
+    series.wall.push(ended - started);
+    series.snapshot.push(marks.afterSnapshot - marks.snapshot);
+    series.decide.push(marks.afterDecide - marks.afterSnapshot);
+    cpu.node.push(node);
+    const used = pids.map((_, k) => cpuMs(before[k] ?? null, after[k] ?? null));
+    const waited = pids.map((_, k) => waitMs(before[k] ?? null, after[k] ?? null));
+    if (used.every((x) => x !== null) && waited.every((x) => x !== null)) {
+      cpu.backend.push(used.reduce<number>((a, b) => a + (b ?? 0), 0));
+      cpu.wait.push(waited.reduce<number>((a, b) => a + (b ?? 0), 0));
+    }
+  }
+  // A replaced connection would have made the CPU samples belong to other backends.
+  const samePids =
+    (await main.oneFirst(pidQuery)) === pids[0] &&
+    (!side || (await side.oneFirst(pidQuery)) === pids[1]);
+  const haveCpu = samePids && cpu.backend.length === runs;
+  const result: PassResult = {
+    wall: summarize(series.wall),
+    snapshot: summarize(series.snapshot),
+    decide: summarize(series.decide),
+    cpu: haveCpu ? summarize(cpu.backend.map((ms, k) => ms + (cpu.node[k] ?? 0))) : null,
+    backendCpu: haveCpu ? summarize(cpu.backend) : null,
+    backendWait: haveCpu ? summarize(cpu.wait) : null,
+    nodeCpu: summarize(cpu.node),
+    counts,
   };
+  return result;
+}
+
+function rowsFor(label: string, r: PassResult): BenchRow[] {
+  return [
+    {
+      metric: `${label}: pass wall median (tx + lock + snapshot + decide)`,
+      value: r.wall.median,
+      unit: 'ms',
+    },
+    { metric: `${label}: pass wall p95`, value: r.wall.p95, unit: 'ms' },
+    {
+      metric: `${label}: snapshot / decide wall median`,
+      value: `${r.snapshot.median} / ${r.decide.median}`,
+      unit: 'ms',
+    },
+    ...(r.cpu && r.backendCpu && r.backendWait
+      ? [
+          {
+            metric: `${label}: CPU median: PostgreSQL + Node.js (PostgreSQL waited for a CPU)`,
+            value: `${r.cpu.median} = ${r.backendCpu.median} + ${r.nodeCpu.median} (${r.backendWait.median})`,
+            unit: 'ms',
+          },
+        ]
+      : [{ metric: `${label}: Node.js CPU median`, value: r.nodeCpu.median, unit: 'ms' }]),
+  ];
 }
 
 /**
  * A whole reconciliation pass as the reconciler will run it: REPEATABLE READ READ ONLY
- * transaction, try-lock, snapshot (six queries), then the pure decision for every preset. Wall
- * time, and the CPU time of the PostgreSQL backend and of this process (see cpu.ts): on a shared
- * machine their sum is the better estimate of the pass on an idle one.
+ * transaction, try-lock, snapshot, then the pure decision for every preset; once on one
+ * connection, once with half the snapshot on a second connection (loadSnapshot's `parallel`).
+ * Wall time, and the CPU time of the PostgreSQL backends and of this process (see cpu.ts): on a
+ * shared machine that is the better estimate of the pass on an idle one.
  */
 export const reconcilePass: BenchSuite = {
   name: 'reconcile-pass',
   description: 'snapshot + decide, one REPEATABLE READ READ ONLY transaction',
   async run({ url, runs }) {
-    // One connection, so the backend whose CPU time is sampled is the one doing the work.
-    const pool = await createDbPool(url, { logger: silentLogger(), maximumPoolSize: 1 });
-    const options = DEFAULT_PREBUILD_OPTIONS;
-    const pidQuery = sql.type(z.object({ pid: z.number() }))`SELECT pg_backend_pid() AS pid`;
-    const wall: number[] = [];
-    const snapshotMs: number[] = [];
-    const decideMs: number[] = [];
-    const dbCpu: number[] = [];
-    const dbWait: number[] = [];
-    const nodeCpu: number[] = [];
-    let counts: Record<string, number> = {};
-    let rows = { running: 0, stoppedOrFailed: 0 };
+    const main = await createDbPool(url, { logger: silentLogger(), maximumPoolSize: 1 });
+    const side = await createDbPool(url, { logger: silentLogger(), maximumPoolSize: 1 });
     try {
-      const pid = await pool.oneFirst(pidQuery);
-      for (let i = 0; i < runs + WARMUP; i++) {
-        const now = new Date();
-        const backendBefore = schedstat(pid);
-        const nodeBefore = process.cpuUsage();
-        const started = performance.now();
-        let afterSnapshot = 0;
-        let afterDecide = 0;
-        let beforeSnapshot = 0;
-        await withTransaction(
-          pool,
-          { isolation: 'repeatable read', readOnly: true },
-          async (tx) => {
-            beforeSnapshot = performance.now();
-            if (!(await tryAdvisoryXactLock(tx, LOCKS.reconcile))) throw new Error('lock held');
-            const snapshot = await loadSnapshot(tx, now, options);
-            afterSnapshot = performance.now();
-            const plans = planAll(snapshot, now, options, resolver);
-            afterDecide = performance.now();
-            counts = countActions(plans);
-            rows = {
-              running: snapshot.running.length,
-              stoppedOrFailed: snapshot.stoppedOrFailed.length,
-            };
-          },
-        );
-        const ended = performance.now();
-        const node = nodeCpuMs(nodeBefore);
-        const backendAfter = schedstat(pid);
-        if (i < WARMUP) continue;
-        wall.push(ended - started);
-        snapshotMs.push(afterSnapshot - beforeSnapshot);
-        decideMs.push(afterDecide - afterSnapshot);
-        nodeCpu.push(node);
-        const cpu = cpuMs(backendBefore, backendAfter);
-        const wait = waitMs(backendBefore, backendAfter);
-        if (cpu !== null && wait !== null) {
-          dbCpu.push(cpu);
-          dbWait.push(wait);
-        }
-      }
-      // A replaced connection would have made the CPU samples belong to another backend.
-      const samePid = (await pool.oneFirst(pidQuery)) === pid;
-      const pass = summarize(wall);
-      const snapshot = summarize(snapshotMs);
-      const decide = summarize(decideMs);
-      const db = samePid && dbCpu.length === wall.length ? summarize(dbCpu) : null;
-      const dbQueue = db ? summarize(dbWait) : null;
-      const nodeSummary = summarize(nodeCpu);
-      const cpuSum = db ? summarize(dbCpu.map((ms, i) => ms + (nodeCpu[i] ?? 0))) : null;
+      const one = await measurePass(main, undefined, runs);
+      const two = await measurePass(main, side, runs);
+      const c = one.counts;
       return {
         rows: [
+          ...rowsFor('1 connection', one),
+          ...rowsFor('2 connections', two),
           {
-            metric: 'pass wall (tx + lock + snapshot + decide) median',
-            value: pass.median,
-            unit: 'ms',
-          },
-          { metric: 'pass wall p95', value: pass.p95, unit: 'ms' },
-          { metric: 'snapshot wall median', value: snapshot.median, unit: 'ms' },
-          { metric: 'decide wall median', value: decide.median, unit: 'ms' },
-          ...(cpuSum && db && dbQueue
-            ? [
-                {
-                  metric: 'pass CPU (PostgreSQL + Node.js) median',
-                  value: cpuSum.median,
-                  unit: 'ms',
-                },
-                { metric: 'pass CPU p95', value: cpuSum.p95, unit: 'ms' },
-                { metric: 'PostgreSQL backend CPU median', value: db.median, unit: 'ms' },
-                {
-                  metric: 'PostgreSQL backend waiting for a CPU median',
-                  value: dbQueue.median,
-                  unit: 'ms',
-                },
-              ]
-            : []),
-          { metric: 'Node.js CPU median', value: nodeSummary.median, unit: 'ms' },
-          {
-            metric: 'presets / running / to create / to delete',
-            value: `${counts.presets} / ${rows.running} / ${counts.creates} / ${counts.deletes}`,
+            metric: 'presets / running prebuilds / to create / to delete',
+            value: `${c.presets} / ${c.running} / ${c.creates} / ${c.deletes}`,
           },
         ],
         details: {
-          pass,
-          snapshot,
-          decide,
-          backendCpu: db,
-          backendRunQueueWait: dbQueue,
-          nodeCpu: nodeSummary,
-          cpuSum,
-          counts: { ...counts, ...rows },
+          oneConnection: one,
+          twoConnections: two,
           benchProcessRssBytes: process.memoryUsage().rss,
         },
       };
     } finally {
-      await pool.end();
+      await main.end();
+      await side.end();
     }
   },
 };

@@ -1,15 +1,15 @@
 -- name: GetPrebuildPresets
 -- The presets the reconciler looks at: every preset with prebuilds on the active version of a
--- template that is not deleted, plus the presets named in :extra_preset_ids (those of prebuilds,
--- in-progress builds and pending jobs found by the other snapshot queries, whatever their version
--- or template state). Presets of old versions with nothing left are not returned, so the result
+-- template that is not deleted (unless :include_active is false), plus the presets named in
+-- :extra_preset_ids (those of prebuilds, in-progress builds and pending jobs found by the other
+-- snapshot queries, whatever their version or template state). Presets of old versions with nothing left are not returned, so the result
 -- stays proportional to live presets however many versions were pushed.
 -- A preset's schedules come along as a JSON array in config order (the first match wins).
 WITH wanted AS (
   SELECT p.id
   FROM templates t
   JOIN template_version_presets p ON p.template_version_id = t.active_version_id
-  WHERE NOT t.deleted AND p.desired_instances IS NOT NULL
+  WHERE :include_active::boolean AND NOT t.deleted AND p.desired_instances IS NOT NULL
   UNION
   SELECT unnest(:extra_preset_ids::uuid[])
 )

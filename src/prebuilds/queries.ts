@@ -30,7 +30,7 @@ export const PresetRow = z.object({
 });
 
 export const getPrebuildPresets = defineQuery<
-  { extra_preset_ids: readonly string[] },
+  { include_active: boolean; extra_preset_ids: readonly string[] },
   typeof PresetRow
 >('GetPrebuildPresets', PresetRow);
 

@@ -593,3 +593,49 @@ describe('the decision on a real snapshot', () => {
     ]);
   });
 });
+
+describe('loadSnapshot with a second connection', () => {
+  it('reads exactly what one connection reads', async () => {
+    const read = (parallel?: typeof db.pool) =>
+      withTransaction(db.pool, { isolation: 'repeatable read', readOnly: true }, (tx) =>
+        loadSnapshot(tx, NOW, DEFAULT_PREBUILD_OPTIONS, parallel),
+      );
+    const one = await read();
+    expect(await read(db.pool)).toEqual(one);
+    expect(one).toEqual(snapshot);
+  });
+
+  it("shares the caller's snapshot: a commit after it started is invisible to both halves", async () => {
+    const loaded = await withTransaction(
+      db.pool,
+      { isolation: 'repeatable read', readOnly: true },
+      async (tx) => {
+        await tx.query(sql.unsafe`SELECT 1`); // the transaction's snapshot is taken here
+        // Committed meanwhile on another connection: one more pending creation job of P0 (read
+        // by the second connection) and one more running prebuild of P1 (read by the first).
+        const v1 = snapshot.presets.find((p) => p.id === id('P0'))?.templateVersionId as string;
+        const tpl = snapshot.presets.find((p) => p.id === id('P0'))?.templateId as string;
+        await createPrebuild(db.pool, {
+          templateId: tpl,
+          versionId: v1,
+          presetId: id('P0'),
+          jobState: 'pending',
+        });
+        const v2 = snapshot.presets.find((p) => p.id === id('P1'))?.templateVersionId as string;
+        await createPrebuild(db.pool, { templateId: tpl, versionId: v2, presetId: id('P1') });
+        return loadSnapshot(tx, NOW, DEFAULT_PREBUILD_OPTIONS, db.pool);
+      },
+    );
+    expect(loaded.pendingInactive).toEqual(snapshot.pendingInactive);
+    expect(loaded.inProgress).toEqual(snapshot.inProgress);
+    expect(loaded.running).toEqual(snapshot.running);
+    // Outside that transaction both are visible.
+    const fresh = await withTransaction(
+      db.pool,
+      { isolation: 'repeatable read', readOnly: true },
+      (tx) => loadSnapshot(tx, NOW, DEFAULT_PREBUILD_OPTIONS, db.pool),
+    );
+    expect(fresh.pendingInactive.map((r) => `${nameOf(r.presetId)} ${r.count}`)).toEqual(['P0 2']);
+    expect(fresh.running).toHaveLength(snapshot.running.length + 1);
+  });
+});
