@@ -58,6 +58,7 @@ export const queries: BenchSuite = {
          WHERE p.name = 'claimable' LIMIT 1`,
       );
       const values: Record<string, unknown> = {
+        include_active: true,
         extra_preset_ids: [],
         completed_before: new Date(now.getTime() - 3_600_000),
         since: new Date(now.getTime() - 3_600_000),

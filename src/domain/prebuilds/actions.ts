@@ -80,9 +80,10 @@ export function actionsFromState(
 
   if (deletes.length > 0) {
     const parts: string[] = [];
-    if (!state.active)
-      parts.push(`${state.valid + state.expired} running: ${state.inactiveReason}`);
-    else {
+    if (!state.active) {
+      const running = state.valid + state.expired;
+      if (running > 0) parts.push(`${running} running: ${state.inactiveReason}`);
+    } else {
       if (expired.length > 0) parts.push(`${expired.length} expired`);
       if (state.extraneous > 0) parts.push(`${state.extraneous} extraneous`);
     }

@@ -146,4 +146,14 @@ describe('inactive preset', () => {
       },
     ]);
   });
+
+  it('does not mention running prebuilds when only failed ones are left', () => {
+    const ps = presetSnapshot({
+      preset: oldVersion,
+      stoppedOrFailed: [stoppedOrFailed('f', 2 * HOUR)],
+    });
+    expect(calculateActions(ps, NOW, options(), stubResolver)).toMatchObject([
+      { type: 'delete', workspaceIds: ['f'], reason: 'delete 1: 1 stopped or failed' },
+    ]);
+  });
 });
