@@ -195,6 +195,43 @@ export const SETTINGS = {
     description: 'period of the prebuild reconciliation pass',
     schema: duration(100),
   },
+  backoffBase: {
+    env: 'PREBUILD_CONTROLLER_BACKOFF_BASE',
+    arg: 'duration',
+    default: '1m',
+    description:
+      'wait after a failed prebuild creation; doubles with each further consecutive failure',
+    schema: duration(1),
+  },
+  backoffCap: {
+    env: 'PREBUILD_CONTROLLER_BACKOFF_CAP',
+    arg: 'duration',
+    default: '30m',
+    description: 'longest wait of the prebuild creation backoff (at least the base)',
+    schema: duration(1),
+  },
+  backoffLookback: {
+    env: 'PREBUILD_CONTROLLER_BACKOFF_LOOKBACK',
+    arg: 'duration',
+    default: '1h',
+    description: 'prebuild creation failures older than this are forgotten by the backoff',
+    schema: duration(0),
+  },
+  failureHardLimit: {
+    env: 'PREBUILD_CONTROLLER_FAILURE_HARD_LIMIT',
+    arg: 'count',
+    default: '3',
+    description:
+      'stop creating prebuilds for a preset after this many consecutive failed creations (0 = never)',
+    schema: integer(0, 1000),
+  },
+  prebuildCleanupGrace: {
+    env: 'PREBUILD_CONTROLLER_PREBUILD_CLEANUP_GRACE',
+    arg: 'duration',
+    default: '1h',
+    description: 'stopped or failed prebuilds are deleted this long after their last build ended',
+    schema: duration(0),
+  },
   lifecycleInterval: {
     env: 'PREBUILD_CONTROLLER_LIFECYCLE_INTERVAL',
     arg: 'duration',

@@ -116,6 +116,7 @@ export interface PresetInput {
   parameters?: Record<string, string>;
   schedules?: { cron: string; instances: number }[];
   lastInvalidatedAt?: Date;
+  failureLimitResetAt?: Date;
   status?: 'healthy' | 'hard_limited' | 'validation_failed';
 }
 
@@ -123,11 +124,11 @@ export async function createPreset(db: Db, input: PresetInput): Promise<string> 
   const id = await db.oneFirst(sql.type(Id)`
     INSERT INTO template_version_presets (
       template_version_id, name, desired_instances, invalidate_after_secs, scheduling_timezone,
-      is_default, last_invalidated_at, prebuild_status)
+      is_default, last_invalidated_at, failure_limit_reset_at, prebuild_status)
     VALUES (${input.versionId}, ${input.name ?? `preset-${suffix()}`},
             ${input.desiredInstances ?? null}, ${input.ttlSecs ?? 0}, ${input.timezone ?? ''},
             ${input.isDefault ?? false}, ${ts(input.lastInvalidatedAt)},
-            ${input.status ?? 'healthy'})
+            ${ts(input.failureLimitResetAt)}, ${input.status ?? 'healthy'})
     RETURNING id`);
   for (const [name, value] of Object.entries(input.parameters ?? {})) {
     await db.query(sql.unsafe`
@@ -265,9 +266,18 @@ export interface PrebuildInput {
   jobState?: JobState;
   transition?: 'start' | 'stop' | 'delete';
   createdAt?: Date;
+  /** When the build's job finished (default: createdAt). */
+  completedAt?: Date;
+  /** A soft-deleted workspace: only its build history remains relevant. */
+  deleted?: boolean;
+  /** No agent at all (such a prebuild is never ready). */
+  noAgent?: boolean;
 }
 
-/** A prebuilt workspace: system-owned, one build with the preset, one agent (ready or not). */
+/**
+ * A prebuilt workspace: system-owned, one build with the preset, and for a succeeded start one
+ * agent (ready or not) unless `noAgent`.
+ */
 export async function createPrebuild(
   db: Db,
   input: PrebuildInput,
@@ -276,6 +286,7 @@ export async function createPrebuild(
     ownerId: SYSTEM_USER_ID,
     templateId: input.templateId,
     ...(input.createdAt ? { createdAt: input.createdAt } : {}),
+    ...(input.deleted ? { deleted: true } : {}),
   });
   const build = await createBuild(db, {
     workspaceId,
@@ -286,8 +297,10 @@ export async function createPrebuild(
     jobState: input.jobState ?? 'succeeded',
     reason: 'prebuild',
     ...(input.createdAt ? { createdAt: input.createdAt } : {}),
+    ...(input.completedAt ? { completedAt: input.completedAt } : {}),
   });
   if (
+    !input.noAgent &&
     (input.jobState ?? 'succeeded') === 'succeeded' &&
     (input.transition ?? 'start') === 'start'
   ) {

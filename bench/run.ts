@@ -1,0 +1,107 @@
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+
+import { createBenchDatabase, dropBenchDatabase, serverInfo, startBenchServer } from './db.js';
+import { formatTable, type SizeReport } from './report.js';
+import { seed } from './seed/index.js';
+import { formatSize, parseSize, shapeFor } from './seed/shape.js';
+import { SUITES } from './suites/index.js';
+
+const HELP = `npm run bench -- [--sizes 1k,10k,100k] [--runs 20] [--suites a,b] [--out file.json] [--json] [--keep]
+
+Seeds a database per size (embedded PostgreSQL in a temp dir, or BENCH_DATABASE_URL), runs the
+suites (${SUITES.map((s) => s.name).join(', ')}) and prints a table, then the JSON.
+  --sizes   workspace counts (default 1k,10k,100k)
+  --runs    measured repetitions per timing (default 20)
+  --suites  only these suites
+  --out     also write the JSON to this file
+  --json    print only the JSON
+  --keep    keep the databases (BENCH_DATABASE_URL only; the embedded server is removed anyway)
+BENCH_SEED_FILE overrides where the seed's prebuilds.sql is read from (../shared/seeds/004_*.txt).`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string', default: '1k,10k,100k' },
+      runs: { type: 'string', default: '20' },
+      suites: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP + '\n');
+    return;
+  }
+  const sizes = values.sizes.split(',').map(parseSize);
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a whole number >= 1');
+  const wanted = values.suites?.split(',').map((s) => s.trim());
+  const suites = wanted ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES;
+  if (wanted && suites.length !== wanted.length) {
+    throw new Error(`unknown suite in --suites; known: ${SUITES.map((s) => s.name).join(', ')}`);
+  }
+  const log = (line: string) => {
+    if (!values.json) process.stderr.write(line + '\n');
+  };
+
+  const server = await startBenchServer();
+  const reports: SizeReport[] = [];
+  let postgres: Awaited<ReturnType<typeof serverInfo>> | undefined;
+  try {
+    postgres = await serverInfo(server.adminUrl);
+    log(`PostgreSQL: ${postgres.version} (${server.source})`);
+    for (const size of sizes) {
+      const name = `bench_${formatSize(size)}`;
+      log(`${formatSize(size)}: migrating and seeding ${name} ...`);
+      const url = await createBenchDatabase(server.adminUrl, name);
+      const shape = shapeFor(size);
+      const seeded = await seed(url, shape);
+      log(
+        `${formatSize(size)}: seeded in ${(seeded.ms / 1000).toFixed(1)} s ${JSON.stringify(seeded.rows)}`,
+      );
+      const results: SizeReport['suites'] = {};
+      for (const suite of suites) {
+        log(`${formatSize(size)}: ${suite.name} (${suite.description}) ...`);
+        const result = await suite.run({ url, shape, runs });
+        (results as Record<string, unknown>)[suite.name] = result;
+      }
+      reports.push({
+        size: formatSize(size),
+        seed: { ms: Math.round(seeded.ms), rows: seeded.rows },
+        suites: results,
+      });
+      if (!values.keep || server.source !== 'BENCH_DATABASE_URL') {
+        await dropBenchDatabase(server.adminUrl, name);
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  const output = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+      node: process.version,
+    },
+    postgres,
+    runs,
+    sizes: reports,
+  };
+  const json = JSON.stringify(output, null, 2);
+  if (values.out) writeFileSync(values.out, json + '\n');
+  if (!values.json) process.stdout.write(formatTable(reports) + '\n\n');
+  process.stdout.write(json + '\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});

@@ -1,0 +1,43 @@
+import pg from 'pg';
+
+import { seedCatalog } from './catalog.js';
+import type { SeedShape } from './shape.js';
+import { seedWorkspaces } from './workspaces.js';
+
+export interface SeedReport {
+  readonly ms: number;
+  readonly rows: Readonly<Record<string, number>>;
+}
+
+/** Fills an empty, migrated database with `shape`, then VACUUM ANALYZE (plans and visibility map). */
+export async function seed(url: string, shape: SeedShape): Promise<SeedReport> {
+  const started = performance.now();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('SET jit = off');
+    await client.query('BEGIN');
+    await seedCatalog(client, shape);
+    await seedWorkspaces(client, shape);
+    await client.query('COMMIT');
+    await client.query('VACUUM ANALYZE');
+    const counts = await client.query<{ name: string; n: number }>(
+      `SELECT 'workspaces' AS name, count(*)::int AS n FROM workspaces
+       UNION ALL SELECT 'workspace_builds', count(*)::int FROM workspace_builds
+       UNION ALL SELECT 'provisioner_jobs', count(*)::int FROM provisioner_jobs
+       UNION ALL SELECT 'workspace_agents', count(*)::int FROM workspace_agents
+       UNION ALL SELECT 'presets', count(*)::int FROM template_version_presets
+       UNION ALL SELECT 'live_prebuilds', count(*)::int FROM workspaces
+         WHERE owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0' AND NOT deleted`,
+    );
+    return {
+      ms: performance.now() - started,
+      rows: Object.fromEntries(counts.rows.map((r) => [r.name, r.n])),
+    };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    await client.end();
+  }
+}

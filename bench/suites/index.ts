@@ -1,0 +1,11 @@
+import { claims } from './claims.js';
+import { reconcilePass } from './pass.js';
+import { queries } from './queries.js';
+import type { BenchSuite } from './types.js';
+
+/**
+ * Every suite, in the order they run on each size: read-only ones first, then the ones that
+ * change data. Job acquisition / NOTIFY wake-up latency (issue 4) and the lifecycle scheduler
+ * tick (issue 6) plug in here as further suites once those parts exist.
+ */
+export const SUITES: readonly BenchSuite[] = [reconcilePass, queries, claims];

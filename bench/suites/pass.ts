@@ -1,0 +1,169 @@
+import { type DatabasePool, sql } from 'slonik';
+import { z } from 'zod';
+
+import { LOCKS, tryAdvisoryXactLock } from '../../src/db/locks.js';
+import { createDbPool } from '../../src/db/pool.js';
+import { withTransaction } from '../../src/db/tx.js';
+import { DEFAULT_PREBUILD_OPTIONS } from '../../src/domain/prebuilds/options.js';
+import { planAll, type PresetPlan } from '../../src/domain/prebuilds/plan.js';
+import type { DesiredResolver } from '../../src/domain/schedule/types.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { loadSnapshot } from '../../src/prebuilds/snapshot.js';
+import { cpuMs, nodeCpuMs, schedstat, waitMs } from '../cpu.js';
+import { type Summary, summarize } from '../stats.js';
+import type { BenchRow, BenchSuite } from './types.js';
+
+/**
+ * Stand-in for the schedule evaluator (issue 3) until it lands: `instances`, no cron. Seeded
+ * presets do carry schedules, so the snapshot reads them; the evaluator's own cost is its
+ * benchmark's business. Swap in the real resolver here when it exists.
+ */
+const resolver: DesiredResolver = (config) => ({ desired: config.instances, schedule: null });
+
+const WARMUP = 3;
+const pidQuery = sql.type(z.object({ pid: z.number() }))`SELECT pg_backend_pid() AS pid`;
+
+function countActions(plans: readonly PresetPlan[]) {
+  let creates = 0;
+  let deletes = 0;
+  for (const plan of plans) {
+    for (const action of plan.actions) {
+      if (action.type === 'create') creates += action.count;
+      if (action.type === 'delete') deletes += action.workspaceIds.length;
+    }
+  }
+  return { presets: plans.length, creates, deletes };
+}
+
+interface PassResult {
+  readonly wall: Summary;
+  readonly snapshot: Summary;
+  readonly decide: Summary;
+  /** PostgreSQL backends' CPU plus this process's, per pass; null when /proc is not readable. */
+  readonly cpu: Summary | null;
+  readonly backendCpu: Summary | null;
+  readonly backendWait: Summary | null;
+  readonly nodeCpu: Summary;
+  readonly counts: Record<string, number>;
+}
+
+/** Runs the pass `runs` times; with `side`, half the snapshot is read on a second connection. */
+async function measurePass(main: DatabasePool, side: DatabasePool | undefined, runs: number) {
+  const options = DEFAULT_PREBUILD_OPTIONS;
+  // One connection per pool, so the backends sampled are the ones doing the work.
+  const pids = [await main.oneFirst(pidQuery), ...(side ? [await side.oneFirst(pidQuery)] : [])];
+  const sample = () => pids.map(schedstat);
+  const series = { wall: [] as number[], snapshot: [] as number[], decide: [] as number[] };
+  const cpu = { backend: [] as number[], wait: [] as number[], node: [] as number[] };
+  let counts: Record<string, number> = {};
+  for (let i = 0; i < runs + WARMUP; i++) {
+    const now = new Date();
+    const before = sample();
+    const nodeBefore = process.cpuUsage();
+    const started = performance.now();
+    const marks = { snapshot: 0, afterSnapshot: 0, afterDecide: 0 };
+    await withTransaction(main, { isolation: 'repeatable read', readOnly: true }, async (tx) => {
+      marks.snapshot = performance.now();
+      if (!(await tryAdvisoryXactLock(tx, LOCKS.reconcile))) throw new Error('lock held');
+      const snapshot = await loadSnapshot(tx, now, options, side);
+      marks.afterSnapshot = performance.now();
+      const plans = planAll(snapshot, now, options, resolver);
+      marks.afterDecide = performance.now();
+      counts = { ...countActions(plans), running: snapshot.running.length };
+    });
+    const ended = performance.now();
+    const node = nodeCpuMs(nodeBefore);
+    const after = sample();
+    if (i < WARMUP) continue;
+    series.wall.push(ended - started);
+    series.snapshot.push(marks.afterSnapshot - marks.snapshot);
+    series.decide.push(marks.afterDecide - marks.afterSnapshot);
+    cpu.node.push(node);
+    const used = pids.map((_, k) => cpuMs(before[k] ?? null, after[k] ?? null));
+    const waited = pids.map((_, k) => waitMs(before[k] ?? null, after[k] ?? null));
+    if (used.every((x) => x !== null) && waited.every((x) => x !== null)) {
+      cpu.backend.push(used.reduce<number>((a, b) => a + (b ?? 0), 0));
+      cpu.wait.push(waited.reduce<number>((a, b) => a + (b ?? 0), 0));
+    }
+  }
+  // A replaced connection would have made the CPU samples belong to other backends.
+  const samePids =
+    (await main.oneFirst(pidQuery)) === pids[0] &&
+    (!side || (await side.oneFirst(pidQuery)) === pids[1]);
+  const haveCpu = samePids && cpu.backend.length === runs;
+  const result: PassResult = {
+    wall: summarize(series.wall),
+    snapshot: summarize(series.snapshot),
+    decide: summarize(series.decide),
+    cpu: haveCpu ? summarize(cpu.backend.map((ms, k) => ms + (cpu.node[k] ?? 0))) : null,
+    backendCpu: haveCpu ? summarize(cpu.backend) : null,
+    backendWait: haveCpu ? summarize(cpu.wait) : null,
+    nodeCpu: summarize(cpu.node),
+    counts,
+  };
+  return result;
+}
+
+function rowsFor(label: string, r: PassResult): BenchRow[] {
+  return [
+    {
+      metric: `${label}: pass wall median (tx + lock + snapshot + decide)`,
+      value: r.wall.median,
+      unit: 'ms',
+    },
+    { metric: `${label}: pass wall p95`, value: r.wall.p95, unit: 'ms' },
+    {
+      metric: `${label}: snapshot / decide wall median`,
+      value: `${r.snapshot.median} / ${r.decide.median}`,
+      unit: 'ms',
+    },
+    ...(r.cpu && r.backendCpu && r.backendWait
+      ? [
+          {
+            metric: `${label}: CPU median: PostgreSQL + Node.js (PostgreSQL waited for a CPU)`,
+            value: `${r.cpu.median} = ${r.backendCpu.median} + ${r.nodeCpu.median} (${r.backendWait.median})`,
+            unit: 'ms',
+          },
+        ]
+      : [{ metric: `${label}: Node.js CPU median`, value: r.nodeCpu.median, unit: 'ms' }]),
+  ];
+}
+
+/**
+ * A whole reconciliation pass as the reconciler will run it: REPEATABLE READ READ ONLY
+ * transaction, try-lock, snapshot, then the pure decision for every preset; once on one
+ * connection, once with half the snapshot on a second connection (loadSnapshot's `parallel`).
+ * Wall time, and the CPU time of the PostgreSQL backends and of this process (see cpu.ts): on a
+ * shared machine that is the better estimate of the pass on an idle one.
+ */
+export const reconcilePass: BenchSuite = {
+  name: 'reconcile-pass',
+  description: 'snapshot + decide, one REPEATABLE READ READ ONLY transaction',
+  async run({ url, runs }) {
+    const main = await createDbPool(url, { logger: silentLogger(), maximumPoolSize: 1 });
+    const side = await createDbPool(url, { logger: silentLogger(), maximumPoolSize: 1 });
+    try {
+      const one = await measurePass(main, undefined, runs);
+      const two = await measurePass(main, side, runs);
+      const c = one.counts;
+      return {
+        rows: [
+          ...rowsFor('1 connection', one),
+          ...rowsFor('2 connections', two),
+          {
+            metric: 'presets / running prebuilds / to create / to delete',
+            value: `${c.presets} / ${c.running} / ${c.creates} / ${c.deletes}`,
+          },
+        ],
+        details: {
+          oneConnection: one,
+          twoConnections: two,
+          benchProcessRssBytes: process.memoryUsage().rss,
+        },
+      };
+    } finally {
+      await main.end();
+      await side.end();
+    }
+  },
+};

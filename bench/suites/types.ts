@@ -1,0 +1,34 @@
+import type { SeedShape } from '../seed/shape.js';
+
+export interface BenchContext {
+  /** A seeded database of `shape`. */
+  readonly url: string;
+  readonly shape: SeedShape;
+  /** Measured repetitions per timing (after a short warm-up). */
+  readonly runs: number;
+}
+
+/** One line of the printed table. */
+export interface BenchRow {
+  readonly metric: string;
+  readonly value: number | string;
+  readonly unit?: string;
+}
+
+export interface SuiteResult {
+  readonly rows: readonly BenchRow[];
+  /** Everything else, for the JSON output. */
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A benchmark run against each seeded size. Suites run in registry order on the same database;
+ * one that changes data (claims) must come after those that only read. To add one (job
+ * acquisition and NOTIFY latency, the lifecycle scheduler tick), write a file exporting a
+ * BenchSuite and list it in suites/index.ts.
+ */
+export interface BenchSuite {
+  readonly name: string;
+  readonly description: string;
+  run(ctx: BenchContext): Promise<SuiteResult>;
+}

@@ -1,0 +1,123 @@
+-- name: ClaimPrebuiltWorkspace
+-- Hands one ready prebuild of the preset to a user in one statement, or returns no row.
+--
+-- Candidates: system-owned, not deleted, no reconciler delete under way (deleting_at IS NULL),
+-- latest build a succeeded start of the preset's version, which must be the template's ACTIVE
+-- version of a template that is not deleted; current preset :preset_id; all agents ready; not
+-- expired (TTL, last_invalidated_at: the rule the reconciler deletes by, so an invalidated
+-- prebuild is never handed out). Oldest first, so prebuilds are used before they expire.
+--
+-- Shape: everything about the preset is computed once (scalar subqueries), so the candidate scan
+-- is the ordered index scan of the template's prebuilds (workspaces_prebuilds: template_id,
+-- created_at) and stops at the first one that qualifies and is not locked.
+--
+-- Locking: FOR UPDATE OF pw locks the base `workspaces` row (a locking clause naming a view built
+-- from WITH queries locks nothing: 32 claimers then "claimed" the same rows thousands of times).
+-- SKIP LOCKED lets concurrent claimers take different prebuilds instead of queueing on one. If
+-- a claim or a reconciler delete (LockPrebuildForDelete) committed a change to the row after this
+-- statement's snapshot, PostgreSQL re-checks the row's own conditions on the new version
+-- (owner_id, deleting_at) and skips it; the outer owner check is the last guard.
+UPDATE workspaces w
+SET
+  owner_id = :new_owner_id::uuid,
+  name = :new_name::text,
+  autostart_schedule = :autostart_schedule::text,
+  next_start_at = :next_start_at::timestamptz,
+  ttl = :ttl_ms::bigint,
+  last_used_at = :now::timestamptz,
+  dormant_at = NULL,
+  deleting_at = NULL,
+  updated_at = :now::timestamptz
+WHERE w.id = (
+  SELECT pw.id
+  FROM workspaces pw
+  CROSS JOIN LATERAL (
+    SELECT b.id, b.template_version_id, b.template_version_preset_id, b.transition, j.job_status
+    FROM workspace_builds b
+    JOIN provisioner_jobs j ON j.id = b.job_id
+    WHERE b.workspace_id = pw.id
+    ORDER BY b.build_number DESC
+    LIMIT 1
+  ) lb
+  WHERE pw.template_id = (
+      -- NULL (no candidate at all) unless the preset is on the active version of a live template.
+      SELECT t.id
+      FROM template_version_presets p
+      JOIN template_versions tv ON tv.id = p.template_version_id
+      JOIN templates t ON t.id = tv.template_id
+      WHERE p.id = :preset_id::uuid AND t.active_version_id = tv.id AND NOT t.deleted
+    )
+    AND pw.owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
+    AND NOT pw.deleted
+    AND pw.deleting_at IS NULL
+    -- Not expired: created at or after the invalidation and within the TTL.
+    AND pw.created_at >= (
+      SELECT GREATEST(
+        COALESCE(p.last_invalidated_at, '-infinity'::timestamptz),
+        CASE
+          WHEN COALESCE(p.invalidate_after_secs, 0) > 0
+            THEN :now::timestamptz - make_interval(secs => p.invalidate_after_secs)
+          ELSE '-infinity'::timestamptz
+        END)
+      FROM template_version_presets p
+      WHERE p.id = :preset_id::uuid
+    )
+    -- One CASE instead of five conditions: the planner cannot estimate conditions on a LIMIT
+    -- subquery's output and multiplies five default guesses into "one row", which makes it sort
+    -- every candidate of the template instead of walking them in order and stopping at the first.
+    AND CASE
+      WHEN lb.transition <> 'start' OR lb.job_status <> 'succeeded' THEN false
+      WHEN lb.template_version_id IS DISTINCT FROM (
+        SELECT p.template_version_id FROM template_version_presets p WHERE p.id = :preset_id::uuid
+      ) THEN false
+      WHEN COALESCE(lb.template_version_preset_id, (
+        SELECT pb.template_version_preset_id
+        FROM workspace_builds pb
+        WHERE pb.workspace_id = pw.id AND pb.template_version_preset_id IS NOT NULL
+        ORDER BY pb.build_number DESC
+        LIMIT 1
+      )) IS DISTINCT FROM :preset_id::uuid THEN false
+      ELSE COALESCE((
+        SELECT bool_and(a.lifecycle_state = 'ready')
+        FROM workspace_agents a
+        WHERE a.workspace_build_id = lb.id AND NOT a.deleted
+      ), false)
+    END
+  -- template_id is one value here; naming it lets the index hand rows over in order.
+  ORDER BY pw.template_id, pw.created_at
+  LIMIT 1
+  FOR UPDATE OF pw SKIP LOCKED
+)
+  AND w.owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
+  AND NOT w.deleted
+RETURNING
+  w.id,
+  w.name,
+  w.owner_id,
+  w.organization_id,
+  w.template_id,
+  w.created_at,
+  w.autostart_schedule,
+  w.next_start_at,
+  w.ttl,
+  w.last_used_at;
+
+-- name: LockPrebuildForDelete
+-- The reconciler's ownership re-check before deleting a prebuild, in the transaction that inserts
+-- the delete build: locks the row only if it is still system-owned and not locked by a claim in
+-- progress (SKIP LOCKED: the next pass decides again), and stamps deleting_at. The stamp is what
+-- makes the race with ClaimPrebuiltWorkspace safe both ways: a claim whose snapshot predates this
+-- commit still locks the row afterwards, re-checks `deleting_at IS NULL` on the new version and
+-- skips it. Returns the id, or no row when the delete must not proceed.
+UPDATE workspaces w
+SET deleting_at = :now::timestamptz, updated_at = :now::timestamptz
+WHERE w.id = (
+  SELECT c.id
+  FROM workspaces c
+  WHERE c.id = :workspace_id::uuid
+    AND c.owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
+    AND NOT c.deleted
+  FOR UPDATE SKIP LOCKED
+)
+  AND w.owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
+RETURNING w.id;

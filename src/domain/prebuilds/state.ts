@@ -1,0 +1,170 @@
+import type { DesiredResolver, DesiredResult } from '../schedule/types.js';
+import { backoffUntil } from './backoff.js';
+import { type Classified, classify } from './classify.js';
+import type { PrebuildOptions } from './options.js';
+import type { PrebuildStatus, PresetRow, PresetSnapshot } from './types.js';
+
+/** The schedule that sets `desired` at this instant. */
+export interface ScheduleInForce {
+  /** Index of the matching schedule, or null when the preset's `instances` applies. */
+  readonly index: number | null;
+  readonly cron: string | null;
+  /** Set when the stored schedules are invalid and `instances` applies instead. */
+  readonly error: string | null;
+}
+
+/**
+ * One preset's numbers at `now`. The reconciler's actions, `prebuilds status` and the gauges are
+ * all computed from this, so they cannot disagree.
+ */
+export interface PresetState {
+  /** The reconciler creates for this preset: see `inactiveReason`. */
+  readonly active: boolean;
+  /** Why the preset gets no prebuilds (desired 0), or null when active. */
+  readonly inactiveReason: string | null;
+  readonly desired: number;
+  /** null when the preset is inactive (no schedule applies). */
+  readonly schedule: ScheduleInForce | null;
+  /** Running prebuilds, expired ones included (Coder's `running` gauge). */
+  readonly running: number;
+  /** Running and not expired. */
+  readonly valid: number;
+  /** Valid and ready: what a claim can get right now (0 when inactive). */
+  readonly eligible: number;
+  readonly expired: number;
+  /** Valid prebuilds beyond `desired`. */
+  readonly extraneous: number;
+  readonly starting: number;
+  readonly stopping: number;
+  readonly deleting: number;
+  /** Pending creation jobs of an inactive preset, to cancel. */
+  readonly pendingInactive: number;
+  /** Stopped or failed prebuilds past the grace period, to delete. */
+  readonly stoppedOrFailed: number;
+  /** Prebuilds missing from the pool: max(desired - valid - starting, 0), at most desired. */
+  readonly missing: number;
+  /** Creation failures since the last success, within the lookback. */
+  readonly recentFailures: number;
+  /** Creation waits until then; null when not backing off at `now`. */
+  readonly backoffUntil: Date | null;
+  readonly hardLimited: boolean;
+  /** The status the preset should have; differs from `storedStatus` on a transition. */
+  readonly status: PrebuildStatus;
+  readonly storedStatus: PrebuildStatus;
+  /** Why no prebuild is created although some are missing, or null. */
+  readonly creationBlocked: string | null;
+}
+
+function inactiveReason(preset: PresetRow): string | null {
+  if (preset.templateDeleted) return `template ${preset.templateName} is deleted`;
+  if (!preset.usingActiveVersion) {
+    return `version ${preset.templateVersionName} is no longer the active version`;
+  }
+  if (preset.templateDeprecated) return `template ${preset.templateName} is deprecated`;
+  if (preset.desiredInstances === null) return 'the preset asks for no prebuilds';
+  return null;
+}
+
+/** Calls the resolver and guards the pass against a result that is not a count. */
+function resolve(
+  preset: PresetRow,
+  now: Date,
+  resolveDesired: DesiredResolver,
+): { desired: number; schedule: ScheduleInForce } {
+  const instances = preset.desiredInstances ?? 0;
+  const result: DesiredResult = resolveDesired(
+    { instances, timezone: preset.schedulingTimezone, schedules: preset.schedules },
+    now,
+  );
+  if (!Number.isSafeInteger(result.desired) || result.desired < 0) {
+    return {
+      desired: instances,
+      schedule: {
+        index: null,
+        cron: null,
+        error: `schedule evaluation gave ${String(result.desired)}, not a count; using instances`,
+      },
+    };
+  }
+  const index = result.schedule;
+  return {
+    desired: result.desired,
+    schedule: {
+      index,
+      cron: index === null ? null : (preset.schedules[index]?.cron ?? null),
+      error: result.error ?? null,
+    },
+  };
+}
+
+export function calculateState(
+  ps: PresetSnapshot,
+  now: Date,
+  options: PrebuildOptions,
+  resolveDesired: DesiredResolver,
+  classified: Classified = classify(ps, now, options.cleanupGraceMs),
+): PresetState {
+  const { preset } = ps;
+  const whyInactive = inactiveReason(preset);
+  const active = whyInactive === null;
+  const { valid, expired, cleanupDue } = classified;
+  const { desired, schedule } = active
+    ? resolve(preset, now, resolveDesired)
+    : { desired: 0, schedule: null };
+
+  const starting = ps.inProgress.start;
+  const missing = active ? Math.min(Math.max(desired - valid.length - starting, 0), desired) : 0;
+
+  const until = active
+    ? backoffUntil(ps.backoff, options.backoffBaseMs, options.backoffCapMs)
+    : null;
+  const inBackoff = until !== null && now.getTime() < until.getTime();
+  const limit = options.failureHardLimit;
+  const streak = ps.failureStreak;
+  const hardLimited =
+    active && limit > 0 && streak !== null && streak.considered >= limit && streak.failed >= limit;
+
+  const status: PrebuildStatus = !active
+    ? preset.prebuildStatus
+    : hardLimited
+      ? 'hard_limited'
+      : preset.prebuildStatus === 'validation_failed'
+        ? 'validation_failed'
+        : 'healthy';
+
+  let creationBlocked: string | null = null;
+  if (missing === 0) {
+    creationBlocked = null;
+  } else if (status === 'validation_failed') {
+    creationBlocked = 'a creation failed validation; push a new template version to retry';
+  } else if (hardLimited) {
+    const last = streak?.lastFailureAt ? `, the last at ${streak.lastFailureAt.toISOString()}` : '';
+    creationBlocked = `hard limit: the last ${limit} creation builds failed${last}; reset the preset or push a new version`;
+  } else if (inBackoff) {
+    creationBlocked = `backing off until ${until.toISOString()} after ${ps.backoff?.failedCount ?? 0} consecutive creation failures`;
+  }
+
+  return {
+    active,
+    inactiveReason: whyInactive,
+    desired,
+    schedule,
+    running: valid.length + expired.length,
+    valid: valid.length,
+    eligible: active ? valid.filter((prebuild) => prebuild.ready).length : 0,
+    expired: expired.length,
+    extraneous: active ? Math.max(valid.length - desired, 0) : 0,
+    starting,
+    stopping: ps.inProgress.stop,
+    deleting: ps.inProgress.delete,
+    pendingInactive: active ? 0 : ps.pendingInactive,
+    stoppedOrFailed: cleanupDue.length,
+    missing,
+    recentFailures: active ? (ps.backoff?.failedCount ?? 0) : 0,
+    backoffUntil: inBackoff ? until : null,
+    hardLimited,
+    status,
+    storedStatus: preset.prebuildStatus,
+    creationBlocked,
+  };
+}

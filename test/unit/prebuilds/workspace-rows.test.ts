@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+
+import { PrebuildWorkspacesRow } from '../../../src/prebuilds/queries.js';
+
+const running = [
+  'w',
+  'prebuild-a',
+  'owner',
+  'tpl',
+  'ver',
+  'preset',
+  'running',
+  null,
+  null,
+  true,
+  null,
+  1,
+];
+const failed = [
+  'w',
+  'prebuild-b',
+  'owner',
+  'tpl',
+  'ver',
+  null,
+  'stopped_or_failed',
+  'start',
+  'failed',
+  false,
+  2,
+  1,
+];
+
+describe('the prebuild tuples of GetPrebuildWorkspaces', () => {
+  it('accepts running and stopped-or-failed prebuilds, and an empty list', () => {
+    expect(PrebuildWorkspacesRow.safeParse({ prebuilds: [running, failed] }).success).toBe(true);
+    expect(PrebuildWorkspacesRow.safeParse({ prebuilds: [] }).success).toBe(true);
+  });
+
+  it.each([
+    ['too short', running.slice(0, 11)],
+    ['id not a string', [1, ...running.slice(1)]],
+    ['ready not a boolean', [...running.slice(0, 9), 'yes', ...running.slice(10)]],
+    ['created_at not a number', [...running.slice(0, 11), '2026-01-01']],
+    ['running with a job status', [...running.slice(0, 8), 'succeeded', ...running.slice(9)]],
+    ['unknown state', [...running.slice(0, 6), 'starting', ...running.slice(7)]],
+    ['stopped without completion time', [...failed.slice(0, 10), null, 1]],
+    ['unknown transition', [...failed.slice(0, 7), 'pause', ...failed.slice(8)]],
+  ])('rejects a tuple with %s, naming the entry', (_why, tuple) => {
+    const result = PrebuildWorkspacesRow.safeParse({ prebuilds: [running, tuple] });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['prebuilds', 1]);
+  });
+});
