@@ -13,6 +13,7 @@ import {
   DEFAULT_QUIET_HOURS,
   nextStartAtFor,
 } from '../domain/lifecycle/index.js';
+import { notifyAutomaticBuildOutcomes } from '../lifecycle/outcomes.js';
 
 /** How a daemon ends a job it ran. */
 export type JobOutcome =
@@ -122,6 +123,8 @@ export async function finishJob(
     if (build && row.job_status === 'succeeded' && outcome.kind === 'succeeded') {
       await applySuccessfulBuild(tx, build, outcome.agents, now);
     }
+    // The owner hears about a failed automatic build or an auto-delete iff this commits.
+    if (build) await notifyAutomaticBuildOutcomes(tx, [jobId], now);
     await notifyJobsCompleted(tx, [
       {
         job_id: jobId,

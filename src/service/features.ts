@@ -1,4 +1,5 @@
 import { jobsFeature } from '../jobs/feature.js';
+import { lifecycleFeature } from '../lifecycle/feature.js';
 import { notificationsFeature } from '../notifications/feature.js';
 import { templatesFeature } from '../templates/feature.js';
 import { usersFeature } from '../users/routes.js';
@@ -10,4 +11,5 @@ export const FEATURES: readonly FeatureFactory[] = [
   templatesFeature,
   jobsFeature,
   notificationsFeature,
+  lifecycleFeature,
 ];
