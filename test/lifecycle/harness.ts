@@ -60,8 +60,9 @@ export async function finishBuild(
 ): Promise<void> {
   const worker = randomUUID();
   await db.query(sql.unsafe`
-    UPDATE provisioner_jobs SET started_at = ${now.toISOString()}, worker_id = ${worker}
-    WHERE id = ${jobId} AND started_at IS NULL`);
+    UPDATE provisioner_jobs
+    SET started_at = COALESCE(started_at, ${now.toISOString()}), worker_id = ${worker}
+    WHERE id = ${jobId} AND completed_at IS NULL`);
   const finished = await finishJob(db, {
     jobId,
     workerId: worker,
