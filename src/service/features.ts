@@ -3,6 +3,7 @@ import { lifecycleFeature } from '../lifecycle/feature.js';
 import { notificationsFeature } from '../notifications/feature.js';
 import { templatesFeature } from '../templates/feature.js';
 import { usersFeature } from '../users/routes.js';
+import { workspacesFeature } from '../workspaces/feature.js';
 import type { FeatureFactory } from './controller.js';
 
 /** Every feature `run` hosts, in start order. */
@@ -12,4 +13,5 @@ export const FEATURES: readonly FeatureFactory[] = [
   jobsFeature,
   notificationsFeature,
   lifecycleFeature,
+  workspacesFeature,
 ];
