@@ -9,9 +9,7 @@ import { findWorkspaceView, requireWorkspaceView, type WorkspaceViewRow } from '
 
 /** A rejected input naming its field, as the API answers it (400) and the CLI prints it. */
 export function invalidField(field: string, reason: string): AppError {
-  return new AppError(400, 'bad_request', `${field}: ${reason}`, [
-    { path: field, message: reason },
-  ]);
+  return new AppError(400, 'bad_request', `invalid ${field}`, [{ path: field, message: reason }]);
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   activityBumpDeadline,
   nextAllowedAutostart,
   parseAutostartSchedule,
+  tryParseAutostartSchedule,
   type Validated,
   validateAutostartSchedule,
   validateExtend,
@@ -35,7 +36,7 @@ function valid<T>(result: Validated<T>): { value: T; warnings: readonly string[]
   throw new AppError(
     400,
     'bad_request',
-    result.problems.map((p) => `${p.field}: ${p.reason}`).join('; '),
+    `invalid ${result.problems.map((p) => p.field).join(', ')}`,
     result.problems.map((p) => ({ path: p.field, message: p.reason })),
   );
 }
@@ -164,15 +165,8 @@ export async function setDormant(db: Db, ref: string, dormant: boolean, now: Dat
         }
       } else if (!dormant && workspace.dormant_at !== null) {
         const template = { autostartBlockDaysOfWeek: workspace.autostart_block_days_of_week };
-        const schedule = workspace.autostart_schedule;
-        let next: Date | null = null;
-        try {
-          next = schedule
-            ? nextAllowedAutostart(parseAutostartSchedule(schedule), now, template)
-            : null;
-        } catch {
-          next = null;
-        }
+        const schedule = tryParseAutostartSchedule(workspace.autostart_schedule);
+        const next = schedule ? nextAllowedAutostart(schedule, now, template) : null;
         await clearWorkspaceDormant.one(tx, {
           workspace_id: workspace.id,
           now,
