@@ -106,7 +106,14 @@ export interface FinishedJob {
  */
 export async function finishJob(
   db: Db,
-  args: { jobId: string; workerId: string; outcome: JobOutcome; now: Date },
+  args: {
+    jobId: string;
+    workerId: string;
+    outcome: JobOutcome;
+    now: Date;
+    /** Quiet hours of owners who set none; default `CRON_TZ=UTC 0 0 * * *`. */
+    defaultQuietHours?: string;
+  },
 ): Promise<FinishedJob | null> {
   const { jobId, workerId, outcome, now } = args;
   return withTransaction(db, {}, async (tx) => {
@@ -121,7 +128,7 @@ export async function finishJob(
     const build = await getBuildContext.maybeOne(tx, { job_id: jobId });
     // A job canceled while it ran ends "canceled" even if the provisioner finished: no effects.
     if (build && row.job_status === 'succeeded' && outcome.kind === 'succeeded') {
-      await applySuccessfulBuild(tx, build, outcome.agents, now);
+      await applySuccessfulBuild(tx, build, outcome.agents, now, args.defaultQuietHours);
     }
     // The owner hears about a failed automatic build or an auto-delete iff this commits.
     if (build) await notifyAutomaticBuildOutcomes(tx, [jobId], now);
@@ -159,11 +166,12 @@ export async function applySuccessfulBuild(
   build: BuildContext,
   agents: readonly AgentDeclaration[],
   now: Date,
+  defaultQuietHours: string = DEFAULT_QUIET_HOURS,
 ): Promise<void> {
   if (build.workspace_deleted) return;
   switch (build.transition) {
     case 'start':
-      await setStartBuildDeadline(tx, build, now);
+      await setStartBuildDeadline(tx, build, now, defaultQuietHours);
       await recordBuildAgents(tx, build, agents, now);
       await refreshNextStartAt(tx, build, now);
       return;
@@ -180,11 +188,16 @@ export async function applySuccessfulBuild(
  * deadline and max_deadline of a start build (the lifecycle's calculateAutostop). Prebuilt
  * workspaces get neither: the reconciler, not the lifecycle, manages them until they are claimed.
  */
-export async function setStartBuildDeadline(tx: Db, build: BuildContext, now: Date): Promise<void> {
+export async function setStartBuildDeadline(
+  tx: Db,
+  build: BuildContext,
+  now: Date,
+  defaultQuietHours: string = DEFAULT_QUIET_HOURS,
+): Promise<void> {
   const { deadline, maxDeadline } =
     build.owner_id === SYSTEM_USER_ID
       ? { deadline: null, maxDeadline: null }
-      : startBuildAutostop(build, now);
+      : startBuildAutostop(build, now, defaultQuietHours);
   await setBuildDeadline.exec(tx, {
     build_id: build.build_id,
     deadline,
@@ -198,7 +211,11 @@ export async function setStartBuildDeadline(tx: Db, build: BuildContext, now: Da
  * hours, a requirement naming no day) must not fail the build: the requirement is then ignored
  * and the TTL alone decides, as if the template had none.
  */
-export function startBuildAutostop(build: BuildContext, now: Date): AutostopTimes {
+export function startBuildAutostop(
+  build: BuildContext,
+  now: Date,
+  defaultQuietHours: string = DEFAULT_QUIET_HOURS,
+): AutostopTimes {
   const template = {
     allowUserAutostop: build.allow_user_autostop,
     defaultTtlMs: build.default_ttl,
@@ -210,8 +227,7 @@ export function startBuildAutostop(build: BuildContext, now: Date): AutostopTime
     now,
     workspace: { ttlMs: build.ttl, autostartSchedule: build.autostart_schedule },
     template,
-    quietHours:
-      build.quiet_hours_schedule === '' ? DEFAULT_QUIET_HOURS : build.quiet_hours_schedule,
+    quietHours: build.quiet_hours_schedule === '' ? defaultQuietHours : build.quiet_hours_schedule,
   };
   try {
     return calculateAutostop(input);

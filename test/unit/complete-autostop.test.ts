@@ -34,6 +34,21 @@ describe('deadline of a finished start build (job completion)', () => {
     });
   });
 
+  it("uses the deployment's default quiet hours for owners without their own", () => {
+    const build_ = build({ autostop_requirement_days_of_week: 0x7f });
+    expect(startBuildAutostop(build_, NOW, 'CRON_TZ=UTC 0 22 * * *').maxDeadline).toEqual(
+      new Date('2026-03-02T22:00:00Z'),
+    );
+    // The owner's own quiet hours win.
+    expect(
+      startBuildAutostop(
+        { ...build_, quiet_hours_schedule: 'CRON_TZ=UTC 0 20 * * *' },
+        NOW,
+        'CRON_TZ=UTC 0 22 * * *',
+      ).maxDeadline,
+    ).toEqual(new Date('2026-03-02T20:00:00Z'));
+  });
+
   it('ignores an autostop requirement it cannot use instead of failing the build', () => {
     expect(
       startBuildAutostop(

@@ -129,6 +129,17 @@ describe('POST /workspaces/:id/builds', () => {
     expect(again.json().message).toMatch(/already has a pending build/);
   });
 
+  it('deletes a workspace with a delete build', async () => {
+    const a = await running({ build: { transition: 'stop' } });
+    const res = await call('POST', `/workspaces/${a.workspaceId}/builds`, { transition: 'delete' });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({
+      transition: 'delete',
+      reason: 'initiator',
+      build_number: 2,
+    });
+  });
+
   it('starts on the active version when the template requires it', async () => {
     const a = await running({
       template: { requireActiveVersion: true },

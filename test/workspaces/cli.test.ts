@@ -1,3 +1,4 @@
+import { sql } from 'slonik';
 import { describe, expect, it } from 'vitest';
 
 import { runCli } from '../helpers/cli.js';
@@ -67,6 +68,14 @@ describe('prebuild-controller workspaces', () => {
       'start',
       'stop',
     ]);
+    const other = await running('gone');
+    await cli('stop', other.workspaceId);
+    await db.pool.query(sql.unsafe`
+      UPDATE provisioner_jobs SET started_at = now(), completed_at = now()
+      WHERE id = (SELECT job_id FROM workspace_builds WHERE workspace_id = ${other.workspaceId}
+                  ORDER BY build_number DESC LIMIT 1)`);
+    const deleted = JSON.parse((await cli('delete', 'bob-gone/gone', '--json')).stdout);
+    expect(deleted).toMatchObject({ transition: 'delete', build_number: 3 });
   });
 
   it('sets autostart, TTL, a new deadline, dormancy and activity', async () => {
@@ -119,6 +128,9 @@ describe('prebuild-controller workspaces', () => {
     const dormant = await cli('dormant', ref, 'maybe');
     expect(dormant.code).toBe(2);
     expect(dormant.stderr).toContain('dormant: "maybe" must be on or off');
+    const unknown = await cli('activity', 'nobody/nothing');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('workspace "nobody/nothing" not found');
     const usage = await cli('stop');
     expect(usage.code).toBe(2);
   });
