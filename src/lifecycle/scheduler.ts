@@ -109,7 +109,7 @@ export async function scheduleTick(deps: SchedulerDeps, now: Date): Promise<Sche
             workspace_ids: plan.nextStarts.map((next) => next.workspaceId),
             next_start_ats: plan.nextStarts.map((next) => (next.at ? iso(next.at) : null)),
           });
-    if (inserted.length > 0) await notify(tx, CHANNELS.lifecycle, [{ jobs: inserted.length }]);
+    if (inserted.length > 0) await notify(tx, CHANNELS.lifecycle, [{}]);
     return { rows: rows.length, plan, inserted, canceled, refreshed: refreshed.length };
   });
   if (!planned) {
