@@ -6,6 +6,7 @@ SELECT
   b.workspace_id,
   b.transition,
   b.build_number,
+  b.created_at AS build_created_at,
   b.template_version_preset_id AS preset_id,
   w.owner_id,
   w.ttl,

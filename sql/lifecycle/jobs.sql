@@ -95,16 +95,30 @@ WHERE started_at IS NOT NULL
 RETURNING id, workspace_id;
 
 -- name: InsertLifecycleJobLog
+-- A job's lines read back in the order written even when the clock repeats a value (the
+-- scheduler and the executor may stamp the same instant): never before the job's last line.
 INSERT INTO workspace_lifecycle_job_logs (job_id, created_at, level, output)
-VALUES (:job_id::uuid, :now::timestamptz, :level::log_level, left(:output::text, 1024))
+SELECT :job_id::uuid,
+  GREATEST(
+    :now::timestamptz,
+    (SELECT max(x.created_at) FROM workspace_lifecycle_job_logs x WHERE x.job_id = :job_id::uuid)
+      + interval '1 microsecond'
+  ),
+  :level::log_level, left(:output::text, 1024)
 RETURNING id;
 
 -- name: InsertLifecycleJobLogs
 -- Several lines at once (a tick's cancellations), each truncated to the column's 1024 characters.
--- Lines of one batch are a microsecond apart so they read back in the order given.
+-- Lines of one batch are a microsecond apart so they read back in the order given, and never
+-- before a job's earlier lines (see InsertLifecycleJobLog).
 INSERT INTO workspace_lifecycle_job_logs (job_id, created_at, level, output)
-SELECT l.job_id, :now::timestamptz + (l.n - 1) * interval '1 microsecond', l.level,
-  left(l.output, 1024)
+SELECT l.job_id,
+  GREATEST(
+    :now::timestamptz,
+    (SELECT max(x.created_at) FROM workspace_lifecycle_job_logs x WHERE x.job_id = l.job_id)
+      + interval '1 microsecond'
+  ) + (l.n - 1) * interval '1 microsecond',
+  l.level, left(l.output, 1024)
 FROM unnest(:job_ids::uuid[], :levels::log_level[], :outputs::text[])
   WITH ORDINALITY AS l (job_id, level, output, n);
 

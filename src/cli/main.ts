@@ -10,6 +10,7 @@ import { registerRun } from './commands/run.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerTemplate } from './commands/template.js';
 import { registerUsers } from './commands/users.js';
+import { registerWorkspaces } from './commands/workspaces.js';
 import { CliError } from './errors.js';
 
 const NAME = 'prebuild-controller';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerTemplate(program);
   registerSchedule(program);
   registerUsers(program);
+  registerWorkspaces(program);
   registerProvisionerd(program);
   registerJobs(program);
   const override = (command: Command): void => {

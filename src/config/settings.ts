@@ -239,6 +239,14 @@ export const SETTINGS = {
     description: 'period of the lifecycle scheduler tick',
     schema: duration(100),
   },
+  lifecycleJobTimeout: {
+    env: 'PREBUILD_CONTROLLER_LIFECYCLE_JOB_TIMEOUT',
+    arg: 'duration',
+    default: '5m',
+    description:
+      'a lifecycle job started this long ago and never finished (its executor died) is failed, so the next tick can decide again',
+    schema: duration(1000),
+  },
   jobPollInterval: {
     env: 'PREBUILD_CONTROLLER_JOB_POLL_INTERVAL',
     arg: 'duration',

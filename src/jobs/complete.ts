@@ -6,7 +6,14 @@ import { withTransaction } from '../db/tx.js';
 import type { AgentDeclaration } from '../provisioners/types.js';
 import { SYSTEM_USER_ID } from './model.js';
 import { type JobCompletedPayload, notify } from './notify.js';
-import { buildDeadline, nextStartAtFromAutostartSchedule } from './schedule.js';
+import {
+  AutostopError,
+  type AutostopTimes,
+  calculateAutostop,
+  DEFAULT_QUIET_HOURS,
+  nextStartAtFor,
+} from '../domain/lifecycle/index.js';
+import { notifyAutomaticBuildOutcomes } from '../lifecycle/outcomes.js';
 
 /** How a daemon ends a job it ran. */
 export type JobOutcome =
@@ -35,6 +42,7 @@ const BuildContext = z.object({
   workspace_id: z.string(),
   transition: z.enum(['start', 'stop', 'delete']),
   build_number: z.number(),
+  build_created_at: z.date(),
   preset_id: z.string().nullable(),
   owner_id: z.string(),
   ttl: z.number().nullable(),
@@ -98,7 +106,14 @@ export interface FinishedJob {
  */
 export async function finishJob(
   db: Db,
-  args: { jobId: string; workerId: string; outcome: JobOutcome; now: Date },
+  args: {
+    jobId: string;
+    workerId: string;
+    outcome: JobOutcome;
+    now: Date;
+    /** Quiet hours of owners who set none; default `CRON_TZ=UTC 0 0 * * *`. */
+    defaultQuietHours?: string;
+  },
 ): Promise<FinishedJob | null> {
   const { jobId, workerId, outcome, now } = args;
   return withTransaction(db, {}, async (tx) => {
@@ -113,8 +128,10 @@ export async function finishJob(
     const build = await getBuildContext.maybeOne(tx, { job_id: jobId });
     // A job canceled while it ran ends "canceled" even if the provisioner finished: no effects.
     if (build && row.job_status === 'succeeded' && outcome.kind === 'succeeded') {
-      await applySuccessfulBuild(tx, build, outcome.agents, now);
+      await applySuccessfulBuild(tx, build, outcome.agents, now, args.defaultQuietHours);
     }
+    // The owner hears about a failed automatic build or an auto-delete iff this commits.
+    if (build) await notifyAutomaticBuildOutcomes(tx, [jobId], now);
     await notifyJobsCompleted(tx, [
       {
         job_id: jobId,
@@ -149,11 +166,12 @@ export async function applySuccessfulBuild(
   build: BuildContext,
   agents: readonly AgentDeclaration[],
   now: Date,
+  defaultQuietHours: string = DEFAULT_QUIET_HOURS,
 ): Promise<void> {
   if (build.workspace_deleted) return;
   switch (build.transition) {
     case 'start':
-      await setStartBuildDeadline(tx, build, now);
+      await setStartBuildDeadline(tx, build, now, defaultQuietHours);
       await recordBuildAgents(tx, build, agents, now);
       await refreshNextStartAt(tx, build, now);
       return;
@@ -167,32 +185,59 @@ export async function applySuccessfulBuild(
 }
 
 /**
- * deadline and max_deadline of a start build (see buildDeadline). Prebuilt workspaces get
- * neither: the reconciler, not the lifecycle, manages them until they are claimed.
+ * deadline and max_deadline of a start build (the lifecycle's calculateAutostop). Prebuilt
+ * workspaces get neither: the reconciler, not the lifecycle, manages them until they are claimed.
  */
-export async function setStartBuildDeadline(tx: Db, build: BuildContext, now: Date): Promise<void> {
+export async function setStartBuildDeadline(
+  tx: Db,
+  build: BuildContext,
+  now: Date,
+  defaultQuietHours: string = DEFAULT_QUIET_HOURS,
+): Promise<void> {
   const { deadline, maxDeadline } =
     build.owner_id === SYSTEM_USER_ID
       ? { deadline: null, maxDeadline: null }
-      : buildDeadline({
-          workspaceTtlMs: build.ttl,
-          allowUserAutostop: build.allow_user_autostop,
-          templateDefaultTtlMs: build.default_ttl,
-          autostartSchedule: build.autostart_schedule,
-          autostartBlockedDaysOfWeek: build.autostart_block_days_of_week,
-          requirement: {
-            daysOfWeek: build.autostop_requirement_days_of_week,
-            weeks: build.autostop_requirement_weeks,
-          },
-          quietHoursSchedule: build.quiet_hours_schedule,
-          now,
-        });
+      : startBuildAutostop(build, now, defaultQuietHours);
   await setBuildDeadline.exec(tx, {
     build_id: build.build_id,
     deadline,
     max_deadline: maxDeadline,
     now,
   });
+}
+
+/**
+ * calculateAutostop for a finished start build. A configuration it cannot use (unparsable quiet
+ * hours, a requirement naming no day) must not fail the build: the requirement is then ignored
+ * and the TTL alone decides, as if the template had none.
+ */
+export function startBuildAutostop(
+  build: BuildContext,
+  now: Date,
+  defaultQuietHours: string = DEFAULT_QUIET_HOURS,
+): AutostopTimes {
+  const template = {
+    allowUserAutostop: build.allow_user_autostop,
+    defaultTtlMs: build.default_ttl,
+    autostopRequirementDaysOfWeek: build.autostop_requirement_days_of_week,
+    autostopRequirementWeeks: build.autostop_requirement_weeks,
+    autostartBlockDaysOfWeek: build.autostart_block_days_of_week,
+  };
+  const input = {
+    now,
+    workspace: { ttlMs: build.ttl, autostartSchedule: build.autostart_schedule },
+    template,
+    quietHours: build.quiet_hours_schedule === '' ? defaultQuietHours : build.quiet_hours_schedule,
+  };
+  try {
+    return calculateAutostop(input);
+  } catch (error) {
+    if (!(error instanceof AutostopError)) throw error;
+    return calculateAutostop({
+      ...input,
+      template: { ...template, autostopRequirementDaysOfWeek: 0 },
+    });
+  }
 }
 
 /** The agents a start build declared, with their lifecycle state. */
@@ -212,14 +257,18 @@ export async function recordBuildAgents(
   });
 }
 
-/** workspaces.next_start_at from the autostart schedule (NULL for prebuilds and no schedule). */
+/**
+ * workspaces.next_start_at after a finished build (the lifecycle's nextStartAtFor: counted from a
+ * stop build's creation, from now otherwise); NULL for prebuilds and without a usable schedule.
+ */
 export async function refreshNextStartAt(tx: Db, build: BuildContext, now: Date): Promise<void> {
   const next =
     build.owner_id === SYSTEM_USER_ID
       ? null
-      : nextStartAtFromAutostartSchedule(
+      : nextStartAtFor(
           build.autostart_schedule,
-          build.autostart_block_days_of_week,
+          { autostartBlockDaysOfWeek: build.autostart_block_days_of_week },
+          { transition: build.transition, createdAt: build.build_created_at },
           now,
         );
   await setNextStartAt.exec(tx, { workspace_id: build.workspace_id, next_start_at: next, now });

@@ -61,6 +61,8 @@ export interface DaemonOptions {
   readonly registrationIntervalMs?: number;
   readonly metrics?: JobMetrics;
   readonly version?: string;
+  /** Quiet hours of owners who set none (PREBUILD_CONTROLLER_QUIET_HOURS_DEFAULT_SCHEDULE). */
+  readonly defaultQuietHours?: string;
 }
 
 export function defaultDaemonName(): string {
@@ -193,6 +195,7 @@ export class ProvisionerDaemon implements Component {
           heartbeatIntervalMs: options.heartbeatIntervalMs,
           stopGraceMs: options.stopGraceMs ?? 10_000,
           ...(options.metrics ? { metrics: options.metrics } : {}),
+          ...(options.defaultQuietHours ? { defaultQuietHours: options.defaultQuietHours } : {}),
           agentsReadyLater: (buildId, delayMs) => this.#agentsReadyLater(buildId, delayMs),
         },
         job,

@@ -25,6 +25,7 @@ export type DaemonSettings = Pick<
   | 'echoAgentReadyDelay'
   | 'execCommand'
   | 'execTimeout'
+  | 'quietHoursDefaultSchedule'
 >;
 
 export interface DaemonHostOptions {
@@ -91,6 +92,7 @@ export function createDaemonHost(options: DaemonHostOptions): Component & {
     tags: options.tags,
     concurrency: options.concurrency,
     heartbeatIntervalMs: options.config.jobHeartbeatInterval,
+    defaultQuietHours: options.config.quietHoursDefaultSchedule,
     version: packageVersion(),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });

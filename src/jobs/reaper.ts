@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { type Db, defineQuery } from '../db/sql-files.js';
 import { withTransaction } from '../db/tx.js';
+import { notifyAutomaticBuildOutcomes } from '../lifecycle/outcomes.js';
 import type { Logger } from '../log/logger.js';
 import type { Component } from '../service/component.js';
 import type { Clock } from '../util/clock.js';
@@ -98,6 +99,11 @@ export class JobReaper implements Component {
             preset_id: row.preset_id,
             status: 'failed',
           })),
+        );
+        await notifyAutomaticBuildOutcomes(
+          tx,
+          batch.filter((row) => row.workspace_id !== null).map((row) => row.job_id),
+          now,
         );
         return batch;
       });

@@ -30,6 +30,8 @@ export interface RunnerContext {
   readonly metrics?: JobMetrics;
   /** Called after a successful start build whose agents become ready later (echo). */
   readonly agentsReadyLater?: (buildId: string, delayMs: number) => void;
+  /** Quiet hours of owners who set none (deadline of start builds). */
+  readonly defaultQuietHours?: string;
 }
 
 /** Why a running job's provisioner was told to stop. */
@@ -206,6 +208,9 @@ export class JobRun {
           workerId: this.#ctx.workerId,
           outcome,
           now: this.#ctx.clock.now(),
+          ...(this.#ctx.defaultQuietHours
+            ? { defaultQuietHours: this.#ctx.defaultQuietHours }
+            : {}),
         });
         if (!finished) log.warn('job was already finished elsewhere (reaped?); result dropped');
         return finished;

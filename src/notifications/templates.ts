@@ -27,6 +27,8 @@ export const TEMPLATES = {
       ...workspaceFields,
       reason: name,
       transition: z.enum(['start', 'stop', 'delete']),
+      // Distinguishes two failures of the same workspace on one day (they would dedupe otherwise).
+      build_number: z.number().int().positive().optional(),
       error: z.string().optional(),
     })
     .strict(),

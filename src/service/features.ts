@@ -1,7 +1,9 @@
 import { jobsFeature } from '../jobs/feature.js';
+import { lifecycleFeature } from '../lifecycle/feature.js';
 import { notificationsFeature } from '../notifications/feature.js';
 import { templatesFeature } from '../templates/feature.js';
 import { usersFeature } from '../users/routes.js';
+import { workspacesFeature } from '../workspaces/feature.js';
 import type { FeatureFactory } from './controller.js';
 
 /** Every feature `run` hosts, in start order. */
@@ -10,4 +12,6 @@ export const FEATURES: readonly FeatureFactory[] = [
   templatesFeature,
   jobsFeature,
   notificationsFeature,
+  lifecycleFeature,
+  workspacesFeature,
 ];

@@ -86,6 +86,7 @@ export function registerProvisionerd(program: Command): void {
     'echoAgentReadyDelay',
     'execCommand',
     'execTimeout',
+    'quietHoursDefaultSchedule',
     'shutdownTimeout',
   ]).action(async (flags: ProvisionerdFlags) => {
     const config = loadConfig(flags);

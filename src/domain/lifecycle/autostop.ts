@@ -2,7 +2,14 @@ import { hasDay } from './days.js';
 import { nextQuietHours, parseQuietHours, type QuietHours } from './quiet-hours.js';
 import { nextAllowedAutostart, tryParseAutostartSchedule } from './schedule.js';
 import type { LifecycleTemplate } from './types.js';
-import { addDays, daysBetween, type LocalDate, resolveLocal, toLocal, weekdayOf } from './zone.js';
+import {
+  addDays,
+  daysBetween,
+  type LocalDate,
+  resolveLocal,
+  toLocal,
+  weekdayOf,
+} from '../time/zone.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;

@@ -1,11 +1,15 @@
-import { canonicalZoneName, zoneOrNull } from './zone.js';
 import type { IANAZone } from 'luxon';
+
+import { type CronFieldProblem, expandCronField } from '../time/cron-field.js';
+import { canonicalZoneName, zoneOf } from '../time/zone.js';
 
 /**
  * Parsing of the five-field cron text used by workspace schedules (autostart) and user quiet
  * hours, with an optional `CRON_TZ=<IANA zone>` prefix (default UTC). Minute, hour and day of
  * week take numbers, `*`, lists (`1,3`), ranges (`1-5`) and steps (`*\/15`, `8-18/2`); day of week
- * also takes names (`mon-fri`) and 7 for Sunday.
+ * also takes names (`mon-fri`) and 7 for Sunday. Field expansion is shared with prebuild schedules
+ * (src/domain/time/cron-field.ts); the rules of which fields may be used and the error texts are
+ * this module's.
  */
 
 export type CronPart =
@@ -49,7 +53,7 @@ export function splitCron(input: string): CronText {
       input,
     );
   }
-  const zone = zoneOrNull(zoneName);
+  const zone = zoneOf(zoneName);
   if (!zone) {
     throw new ScheduleError(
       'timezone',
@@ -68,65 +72,47 @@ interface FieldSpec {
   readonly part: CronPart;
   readonly min: number;
   readonly max: number;
+  readonly wildcardMax?: number;
   readonly names?: readonly string[];
 }
 
 export const MINUTE_FIELD: FieldSpec = { part: 'minute', min: 0, max: 59 };
 export const HOUR_FIELD: FieldSpec = { part: 'hour', min: 0, max: 23 };
-export const DOW_FIELD: FieldSpec = { part: 'day-of-week', min: 0, max: 7, names: DAY_NAMES };
+export const DOW_FIELD: FieldSpec = {
+  part: 'day-of-week',
+  min: 0,
+  max: 7,
+  wildcardMax: 6,
+  names: DAY_NAMES,
+};
 
-function parseValue(text: string, spec: FieldSpec, input: string): number {
-  const name = spec.names?.indexOf(text.toLowerCase()) ?? -1;
-  if (name >= 0) return name;
-  if (!/^\d+$/.test(text)) {
-    throw new ScheduleError(spec.part, `"${text}" is not a number`, input);
+/** This module's wording of a field problem (the shared expansion only reports what it found). */
+function describeProblem(problem: CronFieldProblem, text: string, spec: FieldSpec): string {
+  switch (problem.kind) {
+    case 'empty-item':
+      return `empty item in "${text}"`;
+    case 'extra-slash':
+    case 'missing-base':
+      return `"${problem.item}" is not a value, range or step`;
+    case 'bad-step':
+      return `step "${problem.step}" must be a positive number`;
+    case 'bad-range':
+      return `"${problem.range}" is not a range`;
+    case 'not-a-value':
+      return `"${problem.token}" is not a number`;
+    case 'out-of-range':
+      return `${problem.value} is out of range ${spec.min}-${spec.max}`;
+    case 'backwards':
+      return `range "${problem.range}" runs backwards`;
   }
-  const value = Number(text);
-  if (value < spec.min || value > spec.max) {
-    throw new ScheduleError(spec.part, `${value} is out of range ${spec.min}-${spec.max}`, input);
-  }
-  return value;
 }
 
 /** The sorted set of values a field matches (day of week: 7 folds into 0 = Sunday). */
 export function parseField(text: string, spec: FieldSpec, input: string): number[] {
-  const values = new Set<number>();
-  for (const item of text.split(',')) {
-    if (item === '') throw new ScheduleError(spec.part, `empty item in "${text}"`, input);
-    const [range, stepText, extra] = item.split('/');
-    if (extra !== undefined || range === undefined || range === '') {
-      throw new ScheduleError(spec.part, `"${item}" is not a value, range or step`, input);
-    }
-    let step = 1;
-    if (stepText !== undefined) {
-      if (!/^\d+$/.test(stepText) || Number(stepText) === 0) {
-        throw new ScheduleError(spec.part, `step "${stepText}" must be a positive number`, input);
-      }
-      step = Number(stepText);
-    }
-    let from: number;
-    let to: number;
-    if (range === '*') {
-      from = spec.min;
-      to = spec.part === 'day-of-week' ? 6 : spec.max;
-    } else if (range.includes('-')) {
-      const [a, b, more] = range.split('-');
-      if (more !== undefined || a === undefined || b === undefined) {
-        throw new ScheduleError(spec.part, `"${range}" is not a range`, input);
-      }
-      from = parseValue(a, spec, input);
-      to = parseValue(b, spec, input);
-      if (from > to) {
-        throw new ScheduleError(spec.part, `range "${range}" runs backwards`, input);
-      }
-    } else {
-      from = parseValue(range, spec, input);
-      // "5/15" means from 5 to the end in steps of 15, as in most cron implementations.
-      to = stepText === undefined ? from : spec.max;
-    }
-    for (let value = from; value <= to; value += step) {
-      values.add(spec.part === 'day-of-week' && value === 7 ? 0 : value);
-    }
+  const result = expandCronField(text, spec);
+  if (!result.ok) {
+    throw new ScheduleError(spec.part, describeProblem(result.problem, text, spec), input);
   }
-  return [...values].sort((a, b) => a - b);
+  const values = result.values.map((value) => (spec.part === 'day-of-week' ? value % 7 : value));
+  return [...new Set(values)].sort((a, b) => a - b);
 }

@@ -8,7 +8,7 @@ import {
   ScheduleError,
   splitCron,
 } from './cron.js';
-import { addDays, type LocalDate, resolveLocal, toLocal } from './zone.js';
+import { addDays, type LocalDate, resolveLocal, toLocal } from '../time/zone.js';
 
 /** The deployment default when a user has not chosen quiet hours. */
 export const DEFAULT_QUIET_HOURS = 'CRON_TZ=UTC 0 0 * * *';

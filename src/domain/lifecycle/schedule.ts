@@ -9,7 +9,14 @@ import {
   splitCron,
 } from './cron.js';
 import { dayNamesOf, hasDay } from './days.js';
-import { addDays, isRegularDay, type LocalDate, resolveLocal, toLocal, weekdayOf } from './zone.js';
+import {
+  addDays,
+  isRegularDay,
+  type LocalDate,
+  resolveLocal,
+  toLocal,
+  weekdayOf,
+} from '../time/zone.js';
 
 /**
  * A workspace autostart schedule: `CRON_TZ=<zone> <minute> <hour> * * <day-of-week>`.

@@ -1,3 +1,5 @@
+import { type CronFieldProblem, type CronFieldSpec, expandCronField } from '../time/cron-field.js';
+
 /**
  * Parses the five-field cron expressions of prebuild schedules into plain value sets.
  *
@@ -6,9 +8,9 @@
  * than asking a cron library whether an instant "matches") keeps evaluation exact and lets the
  * overlap check enumerate the fields directly.
  *
- * Grammar per field: a comma list of `*`, `N`, `A-B`, each optionally followed by `/STEP`
- * (`A/STEP` means A to the field's maximum). Months accept JAN..DEC, days of week SUN..SAT
- * (case-insensitive); day of week 7 is Sunday. `?` is a synonym of `*` in the two day fields.
+ * Field expansion is shared (src/domain/time/cron-field.ts); this module adds the prebuild rules:
+ * months accept JAN..DEC, days of week SUN..SAT (case-insensitive), day of week 7 is Sunday and
+ * MON-SUN closes at Sunday, `?` is a synonym of `*` in the two day fields, and its own error texts.
  */
 
 export interface CronRange {
@@ -34,14 +36,8 @@ export type CronParseResult =
   | { readonly ok: true; readonly cron: CronRange }
   | { readonly ok: false; readonly errors: readonly string[] };
 
-interface FieldSpec {
+interface FieldSpec extends CronFieldSpec {
   readonly label: string;
-  readonly min: number;
-  readonly max: number;
-  readonly names?: readonly string[];
-  /** Offset of names[0]: JAN = 1, SUN = 0. */
-  readonly nameBase?: number;
-  readonly questionMark?: boolean;
 }
 
 const FIELDS = {
@@ -59,9 +55,12 @@ const FIELDS = {
     label: 'day-of-week',
     min: 0,
     max: 7,
+    wildcardMax: 6,
     names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'],
     nameBase: 0,
     questionMark: true,
+    // MON-SUN reads naturally: SUN closes a range that starts later in the week as 7.
+    sundayClosesRange: true,
   },
 } as const satisfies Record<string, FieldSpec>;
 
@@ -72,67 +71,36 @@ export function maxDaysInMonth(month: number): number {
   return DAYS_IN_MONTH[month] ?? 0;
 }
 
-function parseValue(token: string, spec: FieldSpec): number | string {
-  if (/^\d+$/.test(token)) {
-    const value = Number(token);
-    if (value < spec.min || value > spec.max) {
-      return `${value} is out of range ${spec.min}-${spec.max}`;
-    }
-    return value;
+/** This module's wording of a field problem. */
+function describeProblem(problem: CronFieldProblem, spec: FieldSpec): string {
+  switch (problem.kind) {
+    case 'empty-item':
+    case 'missing-base':
+      return 'a value is missing';
+    case 'extra-slash':
+      return `"${problem.item}" has more than one "/"`;
+    case 'bad-step':
+      return `step "${problem.step}" must be a whole number of at least 1`;
+    case 'bad-range':
+      return `"${problem.range}" is not a value or a range A-B`;
+    case 'not-a-value':
+      if (problem.token === '') return 'a value is missing';
+      return spec.names
+        ? `"${problem.token}" is not a number or a name (${spec.names[0]}..${spec.names[spec.names.length - 1]})`
+        : `"${problem.token}" is not a number`;
+    case 'out-of-range':
+      return `${problem.value} is out of range ${spec.min}-${spec.max}`;
+    case 'backwards':
+      return `range ${problem.range} goes backwards; split it, for example ${problem.from}-${spec.max},${spec.min}-${problem.to}`;
   }
-  const index = spec.names?.indexOf(token.toUpperCase()) ?? -1;
-  if (index >= 0) return index + (spec.nameBase ?? 0);
-  if (token === '') return 'a value is missing';
-  return spec.names
-    ? `"${token}" is not a number or a name (${spec.names[0]}..${spec.names[spec.names.length - 1]})`
-    : `"${token}" is not a number`;
 }
 
 /** Expands one field into the list of values it covers, or an error message. */
 function parseField(text: string, spec: FieldSpec): { values: number[] } | { error: string } {
-  const values = new Set<number>();
-  const fail = (why: string) => ({ error: `${spec.label} field "${text}": ${why}` });
-  for (const part of text.split(',')) {
-    const [base = '', stepText, ...extra] = part.split('/');
-    if (extra.length > 0) return fail(`"${part}" has more than one "/"`);
-    let step = 1;
-    if (stepText !== undefined) {
-      if (!/^\d+$/.test(stepText) || Number(stepText) < 1) {
-        return fail(`step "${stepText}" must be a whole number of at least 1`);
-      }
-      step = Number(stepText);
-    }
-    let from: number;
-    let to: number;
-    if (base === '*' || (base === '?' && spec.questionMark === true)) {
-      from = spec.min;
-      to = spec === FIELDS.dayOfWeek ? 6 : spec.max;
-    } else {
-      const bounds = base.split('-');
-      if (bounds.length > 2) return fail(`"${base}" is not a value or a range A-B`);
-      const start = parseValue(bounds[0] ?? '', spec);
-      if (typeof start === 'string') return fail(start);
-      from = start;
-      if (bounds.length === 2) {
-        let end = parseValue(bounds[1] ?? '', spec);
-        if (typeof end === 'string') return fail(end);
-        // MON-SUN reads naturally: SUN closes a range that starts later in the week as 7.
-        if (spec === FIELDS.dayOfWeek && end === 0 && from > 0 && /^sun$/i.test(bounds[1] ?? '')) {
-          end = 7;
-        }
-        if (end < from) {
-          return fail(
-            `range ${base} goes backwards; split it, for example ${from}-${spec.max},${spec.min}-${end}`,
-          );
-        }
-        to = end;
-      } else {
-        to = stepText === undefined ? from : spec.max;
-      }
-    }
-    for (let value = from; value <= to; value += step) values.add(value);
-  }
-  return { values: [...values] };
+  const result = expandCronField(text, spec);
+  if (!result.ok)
+    return { error: `${spec.label} field "${text}": ${describeProblem(result.problem, spec)}` };
+  return { values: [...result.values] };
 }
 
 function toFlags(values: readonly number[], size: number): boolean[] {

@@ -1,8 +1,15 @@
 import type { IANAZone } from 'luxon';
 
 import { type CronRange, matchesDay, matchesLocal } from './cron.js';
-import { advanceToLocal, DAY, HOUR, localFields, localMs, zoneOf } from './local-time.js';
-import type { LocalHour } from './local-time.js';
+import {
+  advanceToLocal,
+  DAY,
+  HOUR,
+  type LocalDateTime,
+  localFields,
+  localMs,
+  zoneOf,
+} from '../time/zone.js';
 import type { DesiredResolver, DesiredResult, PrebuildScheduleConfig } from './types.js';
 import { checkSchedules, formatPath } from './validate.js';
 
@@ -58,7 +65,7 @@ type Valid = Extract<Compiled, { ok: true }>;
 function evaluateLocal(
   config: PrebuildScheduleConfig,
   entry: Valid,
-  local: LocalHour,
+  local: LocalDateTime,
 ): DesiredResult {
   const index = entry.crons.findIndex((cron) => matchesLocal(cron, local));
   const schedule = index >= 0 ? config.schedules[index] : undefined;

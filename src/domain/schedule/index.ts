@@ -8,8 +8,8 @@ export {
   nextChange,
   resolveDesired,
 } from './evaluate.js';
-export type { LocalHour } from './local-time.js';
-export { localHour, zoneOf } from './local-time.js';
+export type { LocalDateTime as LocalHour } from '../time/zone.js';
+export { toLocal as localHour, zoneOf } from '../time/zone.js';
 export type { PreviewPoint, PreviewRun } from './preview.js';
 export { previewDesired, previewRuns } from './preview.js';
 export type {

@@ -1,5 +1,5 @@
 import { type CronRange, matchesDay, maxDaysInMonth, parseCronRange } from './cron.js';
-import { zoneOf } from './local-time.js';
+import { zoneOf } from '../time/zone.js';
 
 /**
  * Validation shared by the template config validator (at push) and by the evaluator (at run

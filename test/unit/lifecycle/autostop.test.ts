@@ -131,6 +131,19 @@ describe('calculateAutostop', () => {
       '2025-06-07T20:00:00.000Z',
     ],
     [
+      'Saturdays only, default quiet hours',
+      { now: '2026-03-02T10:00:00Z', days: SAT },
+      '2026-03-07T00:00:00.000Z',
+      '2026-03-07T00:00:00.000Z',
+    ],
+    // 00:30 in Berlin: tonight's 02:00 quiet hours are inside the 2 h leeway, so the next night's.
+    [
+      'quiet hours within the leeway in the user zone: the next night',
+      { now: '2026-03-02T23:30:00Z', days: DAILY, quietHours: 'CRON_TZ=Europe/Berlin 0 2 * * *' },
+      '2026-03-04T01:00:00.000Z',
+      '2026-03-04T01:00:00.000Z',
+    ],
+    [
       'every 2 weeks, applicable week (week 126 since 2023-01-02)',
       { now: '2025-06-04T10:00:00Z', days: SAT, weeks: 2 },
       '2025-06-07T00:00:00.000Z',

@@ -9,7 +9,7 @@ import {
   parseAutostartSchedule,
   ScheduleError,
 } from '../../../src/domain/lifecycle/index.js';
-import { offsetMinutes, resolveLocal, toLocal } from '../../../src/domain/lifecycle/zone.js';
+import { offsetMinutes, resolveLocal, toLocal } from '../../../src/domain/time/zone.js';
 import { DAY, HOUR, t } from './state.js';
 
 describe('parseAutostartSchedule', () => {
@@ -199,6 +199,15 @@ describe('nextAllowedAutostart', () => {
       '2025-06-02T20:00:00.000Z',
     ],
     ['only blocked days -> none', '0 9 * * 0,6', weekend, '2025-06-02T00:00:00Z', undefined],
+    ['every day blocked -> none', '0 12 * * *', 0b1111111, '2025-06-02T00:00:00Z', undefined],
+    // Tuesday 01:00 in Tokyo is Monday 16:00 UTC: Tuesday blocked skips it to Wednesday.
+    [
+      'blocked day judged in the schedule zone (Tokyo, Tuesday blocked)',
+      'CRON_TZ=Asia/Tokyo 0 1 * * *',
+      0b0000010,
+      '2026-03-02T00:00:00Z',
+      '2026-03-03T16:00:00.000Z',
+    ],
   ])('%s', (_name, schedule, blocked, after, expected) => {
     const parsed = parseAutostartSchedule(schedule);
     expect(

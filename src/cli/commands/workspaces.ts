@@ -1,0 +1,168 @@
+import type { Command } from 'commander';
+
+import type { Transition } from '../../jobs/model.js';
+import { systemClock } from '../../util/clock.js';
+import { parseDuration } from '../../util/duration.js';
+import { createManualBuild } from '../../workspaces/builds.js';
+import {
+  extendDeadline,
+  recordActivity,
+  setAutostart,
+  setDormant,
+  setTtl,
+} from '../../workspaces/schedule.js';
+import {
+  listWorkspaceViews,
+  requireWorkspaceView,
+  type WorkspaceJson,
+  workspaceJson,
+} from '../../workspaces/view.js';
+import { withDatabase } from '../database.js';
+import { CliError } from '../errors.js';
+import { addSettings, DATABASE_SETTINGS } from '../options.js';
+import { formatWorkspace, formatWorkspaceTable } from './workspace-format.js';
+
+type Flags = Record<string, unknown>;
+
+const REF = '<workspace>';
+const REF_HELP = 'workspace id, or owner/name';
+
+/** Prints the workspace (or --json) and any warnings on stderr. */
+function printWorkspace(workspace: WorkspaceJson & { warnings?: readonly string[] }, flags: Flags) {
+  for (const warning of workspace.warnings ?? []) {
+    process.stderr.write(`warning: ${warning}\n`);
+  }
+  process.stdout.write(flags.json ? JSON.stringify(workspace) + '\n' : formatWorkspace(workspace));
+}
+
+/** A subcommand talking to the database (flags of DATABASE_SETTINGS, --json, --help). */
+function sub(parent: Command, name: string, description: string): Command {
+  return addSettings(
+    parent.command(name).description(description).option('--json', 'print JSON'),
+    DATABASE_SETTINGS,
+  );
+}
+
+/**
+ * `workspaces list|show|start|stop|delete|autostart|ttl|extend|dormant|activity`, all straight on
+ * the database with the same code (and checks) as the API. Returns the parent command, and each
+ * of `extra` is called with it, so other modules add subcommands (e.g. `create`).
+ */
+export function registerWorkspaces(
+  program: Command,
+  extra: readonly ((workspaces: Command) => void)[] = [],
+): Command {
+  const workspaces = program
+    .command('workspaces')
+    .description('list workspaces, start/stop/delete them, and change their schedules');
+
+  sub(workspaces, 'list', 'list workspaces with their state, deadline and schedule')
+    .option('--owner <user>', 'only this owner (username or id)')
+    .option('--template <template>', 'only this template (name or id)')
+    .action(async (flags: Flags) => {
+      const rows = await withDatabase(flags, ({ pool }) =>
+        listWorkspaceViews(pool, {
+          ...(typeof flags.owner === 'string' ? { owner: flags.owner } : {}),
+          ...(typeof flags.template === 'string' ? { template: flags.template } : {}),
+        }),
+      );
+      const list = rows.map(workspaceJson);
+      process.stdout.write(
+        flags.json ? JSON.stringify({ workspaces: list }) + '\n' : formatWorkspaceTable(list),
+      );
+    });
+
+  sub(workspaces, 'show', 'show one workspace')
+    .argument(REF, REF_HELP)
+    .action(async (ref: string, flags: Flags) => {
+      const row = await withDatabase(flags, ({ pool }) => requireWorkspaceView(pool, ref));
+      printWorkspace(workspaceJson(row), flags);
+    });
+
+  for (const transition of ['start', 'stop', 'delete'] as const satisfies readonly Transition[]) {
+    sub(workspaces, transition, `queue a ${transition} build of a workspace (reason initiator)`)
+      .argument(REF, REF_HELP)
+      .action(async (ref: string, flags: Flags) => {
+        const build = await withDatabase(flags, ({ pool }) =>
+          createManualBuild(pool, ref, transition, systemClock.now()),
+        );
+        process.stdout.write(
+          flags.json
+            ? JSON.stringify(build) + '\n'
+            : `build #${build.build_number} (${build.transition}) queued: job ${build.job_id}\n`,
+        );
+      });
+  }
+
+  sub(workspaces, 'autostart', 'set the autostart schedule, or "off"')
+    .argument(REF, REF_HELP)
+    .argument('<schedule>', 'weekly cron, e.g. "CRON_TZ=Europe/Berlin 30 8 * * 1-5", or off')
+    .action(async (ref: string, schedule: string, flags: Flags) => {
+      const off = ['off', 'none', ''].includes(schedule.trim().toLowerCase());
+      printWorkspace(
+        await withDatabase(flags, ({ pool }) =>
+          setAutostart(pool, ref, off ? null : schedule, systemClock.now()),
+        ),
+        flags,
+      );
+    });
+
+  sub(workspaces, 'ttl', 'set how long the workspace runs after each start (1m to 30d), or "off"')
+    .argument(REF, REF_HELP)
+    .argument('<duration>', 'e.g. 8h, 90m, or off')
+    .action(async (ref: string, text: string, flags: Flags) => {
+      const off = ['off', 'none'].includes(text.trim().toLowerCase());
+      const ttl = off ? null : parseDuration(text);
+      if (ttl === undefined) {
+        throw new CliError(`ttl: "${text}" is not a duration (examples: 90m, 8h, 2d) or off`, 2);
+      }
+      printWorkspace(
+        await withDatabase(flags, ({ pool }) => setTtl(pool, ref, ttl, systemClock.now())),
+        flags,
+      );
+    });
+
+  sub(workspaces, 'extend', 'set a new deadline for the running workspace')
+    .argument(REF, REF_HELP)
+    .argument('<deadline>', 'an ISO time (2025-06-04T18:30:00Z) or a duration from now (2h)')
+    .action(async (ref: string, text: string, flags: Flags) => {
+      const now = systemClock.now();
+      const ms = parseDuration(text);
+      const deadline = ms === undefined ? text : new Date(now.getTime() + ms).toISOString();
+      printWorkspace(
+        await withDatabase(flags, ({ pool }) => extendDeadline(pool, ref, deadline, now)),
+        flags,
+      );
+    });
+
+  sub(workspaces, 'dormant', 'mark a workspace dormant (on: a running one is stopped) or wake it')
+    .argument(REF, REF_HELP)
+    .argument('<on|off>')
+    .action(async (ref: string, state: string, flags: Flags) => {
+      const value = { on: true, true: true, off: false, false: false }[state.toLowerCase()];
+      if (value === undefined) throw new CliError(`dormant: "${state}" must be on or off`, 2);
+      printWorkspace(
+        await withDatabase(flags, ({ pool }) => setDormant(pool, ref, value, systemClock.now())),
+        flags,
+      );
+    });
+
+  sub(workspaces, 'activity', 'record user activity: last used now, and the deadline bump')
+    .argument(REF, REF_HELP)
+    .action(async (ref: string, flags: Flags) => {
+      const result = await withDatabase(flags, ({ pool }) =>
+        recordActivity(pool, ref, systemClock.now()),
+      );
+      if (flags.json) {
+        process.stdout.write(JSON.stringify(result) + '\n');
+        return;
+      }
+      const deadline = result.latest_build?.deadline ?? 'none';
+      process.stdout.write(
+        `activity recorded; deadline ${deadline}${result.bumped ? ' (bumped)' : ''}\n`,
+      );
+    });
+
+  for (const add of extra) add(workspaces);
+  return workspaces;
+}

@@ -1,0 +1,238 @@
+import { performance } from 'node:perf_hooks';
+
+import type { DatabasePool } from 'slonik';
+
+import { CHANNELS } from '../db/channels.js';
+import type { Listener } from '../db/listener.js';
+import type { Logger } from '../log/logger.js';
+import type { enqueueNotification } from '../notifications/enqueue.js';
+import type { Component } from '../service/component.js';
+import type { Clock } from '../util/clock.js';
+import { type Execution, LifecycleExecutor } from './executor.js';
+import type { LifecycleMetrics } from './metrics.js';
+import { scheduleTick } from './scheduler.js';
+
+export interface LifecycleServiceOptions {
+  readonly pool: DatabasePool;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Wake-ups (CHANNELS.lifecycle); without it the service only ticks on its interval. */
+  readonly listener?: Listener;
+  readonly metrics?: LifecycleMetrics;
+  readonly intervalMs: number;
+  readonly activeWindowMs: number;
+  /** Started jobs older than this are failed as abandoned. */
+  readonly jobTimeoutMs: number;
+  readonly workerId?: string;
+  readonly concurrency?: number;
+  /** Injectable for tests of the reminder's failure path. */
+  readonly enqueue?: typeof enqueueNotification;
+}
+
+/** What one tick did (the seeds' Stats), kept for tests and logged. */
+export interface TickStats {
+  /** The tick's decision time: the clock truncated to the minute. */
+  readonly tick: Date;
+  /** False when another replica scheduled this tick (this one only executed). */
+  readonly scheduled: boolean;
+  readonly candidates: number;
+  readonly jobsCreated: number;
+  /** Pending jobs canceled because their reason disappeared: workspace id -> operation. */
+  readonly canceled: ReadonlyMap<string, string>;
+  /** Transitions made by this replica's executor: workspace id -> "operation (reason)". */
+  readonly transitions: ReadonlyMap<string, string>;
+  /** Jobs that found nothing to do: workspace id -> why. */
+  readonly skipped: ReadonlyMap<string, string>;
+  /** Reminders enqueued: workspace id -> the stop instant. */
+  readonly reminders: ReadonlyMap<string, Date>;
+  /** Failed jobs and reminders: workspace id -> error. */
+  readonly errors: ReadonlyMap<string, string>;
+  readonly executions: readonly Execution[];
+  readonly abandoned: number;
+  readonly elapsedMs: number;
+}
+
+const MINUTE = 60_000;
+const HISTORY = 50;
+
+export const truncateToMinute = (at: Date) => new Date(Math.floor(at.getTime() / MINUTE) * MINUTE);
+
+/**
+ * The lifecycle in `run`: every `intervalMs` (and sooner when CHANNELS.lifecycle fires) one tick:
+ * schedule (one replica at a time), run the due lifecycle jobs (every replica), fail abandoned
+ * ones. Ticks never overlap within a process; `tick(at)` runs one directly (tests drive it).
+ */
+export class LifecycleService implements Component {
+  readonly name = 'lifecycle';
+  readonly executor: LifecycleExecutor;
+  /** The latest ticks' stats, newest last. */
+  readonly history: TickStats[] = [];
+  readonly #o: LifecycleServiceOptions;
+  readonly #log: Logger;
+  #stopped = true;
+  #loop: Promise<void> | undefined;
+  #running: Promise<TickStats> | undefined;
+  #wakeUp: (() => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #pending = false;
+  #unsubscribe: (() => void)[] = [];
+
+  constructor(options: LifecycleServiceOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ component: 'lifecycle' });
+    this.executor = new LifecycleExecutor({
+      pool: options.pool,
+      logger: options.logger,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.workerId ? { workerId: options.workerId } : {}),
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    });
+  }
+
+  get lastStats(): TickStats | undefined {
+    return this.history[this.history.length - 1];
+  }
+
+  async start(): Promise<void> {
+    this.#stopped = false;
+    if (this.#o.listener) {
+      this.#unsubscribe.push(
+        this.#o.listener.on(CHANNELS.lifecycle, () => this.wake()),
+        this.#o.listener.onReconnect(() => this.wake()),
+      );
+    }
+    this.#loop = this.#run();
+    this.#log.info(
+      { interval_ms: this.#o.intervalMs, worker: this.executor.workerId },
+      'lifecycle executor started',
+    );
+  }
+
+  /** Stops ticking; a tick in progress finishes (its jobs are short transactions). */
+  async stop(deadline: Date): Promise<void> {
+    this.#stopped = true;
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    this.#wakeUp?.();
+    const remaining = Math.max(0, deadline.getTime() - Date.now());
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, remaining);
+      timer.unref();
+    });
+    // A tick cut off here leaves started jobs; another replica fails them after the job timeout.
+    await Promise.race([this.#loop ?? Promise.resolve(), timeout]);
+    clearTimeout(timer);
+  }
+
+  /** Tick as soon as possible (a lifecycle job was written or a schedule changed). */
+  wake(): void {
+    this.#pending = true;
+    this.#wakeUp?.();
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      this.#pending = false;
+      try {
+        await this.tick(this.#o.clock.now());
+      } catch (error) {
+        this.#log.error({ err: error }, 'lifecycle tick failed; retrying after the interval');
+      }
+      if (this.#stopped) break;
+      if (!this.#pending) await this.#sleep(this.#o.intervalMs);
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wakeUp = () => {
+        clearTimeout(this.#timer);
+        this.#wakeUp = undefined;
+        resolve();
+      };
+      this.#timer = setTimeout(() => this.#wakeUp?.(), ms);
+    });
+  }
+
+  /** One tick at `at` (decisions at `at` truncated to the minute). Waits for a running one first. */
+  async tick(at: Date = this.#o.clock.now()): Promise<TickStats> {
+    while (this.#running) await this.#running.catch(() => undefined);
+    const running = this.#tick(at);
+    this.#running = running;
+    try {
+      return await running;
+    } finally {
+      this.#running = undefined;
+    }
+  }
+
+  async #tick(at: Date): Promise<TickStats> {
+    const started = performance.now();
+    const tick = truncateToMinute(at);
+    const schedule = await scheduleTick(
+      {
+        pool: this.#o.pool,
+        logger: this.#o.logger,
+        activeWindowMs: this.#o.activeWindowMs,
+        ...(this.#o.metrics ? { metrics: this.#o.metrics } : {}),
+        ...(this.#o.enqueue ? { enqueue: this.#o.enqueue } : {}),
+      },
+      tick,
+    );
+    const executions = await this.executor.runDue(tick, at);
+    const abandoned = await this.executor.recoverAbandoned(at, this.#o.jobTimeoutMs);
+    const elapsedMs = performance.now() - started;
+    this.#o.metrics?.tickDuration.observe(elapsedMs / 1000);
+
+    const transitions = new Map<string, string>();
+    const skipped = new Map<string, string>();
+    const errors = new Map<string, string>(schedule.reminderErrors);
+    for (const execution of executions) {
+      const label = `${execution.operation} (${execution.reason})`;
+      if (execution.outcome === 'built' || execution.outcome === 'marked') {
+        transitions.set(execution.workspaceId, label);
+      } else if (execution.outcome === 'failed') {
+        errors.set(execution.workspaceId, execution.error ?? execution.detail);
+      } else {
+        skipped.set(execution.workspaceId, execution.detail);
+      }
+    }
+    const stats: TickStats = {
+      tick,
+      scheduled: schedule.scheduled,
+      candidates: schedule.candidates,
+      jobsCreated: schedule.created.length,
+      canceled: schedule.canceled,
+      transitions,
+      skipped,
+      reminders: schedule.reminders,
+      errors,
+      executions,
+      abandoned,
+      elapsedMs,
+    };
+    this.history.push(stats);
+    if (this.history.length > HISTORY) this.history.shift();
+    this.#report(stats);
+    return stats;
+  }
+
+  #report(stats: TickStats): void {
+    const fields = {
+      tick: stats.tick.toISOString(),
+      candidates: stats.candidates,
+      jobs_created: stats.jobsCreated,
+      canceled: Object.fromEntries(stats.canceled),
+      transitions: Object.fromEntries(stats.transitions),
+      reminders: Object.fromEntries([...stats.reminders].map(([id, at]) => [id, at.toISOString()])),
+      errors: Object.fromEntries(stats.errors),
+      abandoned: stats.abandoned,
+      elapsed_ms: Math.round(stats.elapsedMs),
+    };
+    const happened =
+      stats.transitions.size + stats.reminders.size + stats.canceled.size + stats.abandoned > 0;
+    if (stats.errors.size > 0) this.#log.warn(fields, 'lifecycle tick had errors');
+    else if (happened) this.#log.info(fields, 'lifecycle tick');
+    else this.#log.debug(fields, 'lifecycle tick');
+  }
+}
