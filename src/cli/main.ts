@@ -3,13 +3,16 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { MigrationError } from '../db/migrate.js';
 import { AppError } from '../http/errors.js';
+import { registerClaim } from './commands/claim.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerPrebuilds } from './commands/prebuilds.js';
 import { registerProvisionerd } from './commands/provisionerd.js';
 import { registerRun } from './commands/run.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerTemplate } from './commands/template.js';
 import { registerUsers } from './commands/users.js';
+import { registerWorkspaceCreate } from './commands/workspace-create.js';
 import { CliError } from './errors.js';
 
 const NAME = 'prebuild-controller';
@@ -33,6 +36,12 @@ export function buildProgram(): Command {
   registerUsers(program);
   registerProvisionerd(program);
   registerJobs(program);
+  registerPrebuilds(program);
+  // The integrator merges this parent with the workspace API's (list, show, start, stop, delete).
+  registerWorkspaceCreate(
+    program.command('workspaces').description('create and manage workspaces'),
+  );
+  registerClaim(program);
   const override = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(override);

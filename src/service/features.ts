@@ -1,5 +1,6 @@
 import { jobsFeature } from '../jobs/feature.js';
 import { notificationsFeature } from '../notifications/feature.js';
+import { prebuildsFeature } from '../prebuilds/feature.js';
 import { templatesFeature } from '../templates/feature.js';
 import { usersFeature } from '../users/routes.js';
 import type { FeatureFactory } from './controller.js';
@@ -10,4 +11,5 @@ export const FEATURES: readonly FeatureFactory[] = [
   templatesFeature,
   jobsFeature,
   notificationsFeature,
+  prebuildsFeature,
 ];
