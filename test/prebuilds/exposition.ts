@@ -42,10 +42,12 @@ function parseLabels(text: string, line: string): Record<string, string> {
   return labels;
 }
 
+/** Values as Go's ParseFloat reads them (Prometheus does): NaN and Inf in any letter case. */
 function parseValue(text: string, line: string): number {
-  if (text === '+Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  const lower = text.toLowerCase();
+  if (lower === '+inf' || lower === 'inf') return Infinity;
+  if (lower === '-inf') return -Infinity;
+  if (lower === 'nan') return NaN;
   const value = Number(text);
   if (text === '' || Number.isNaN(value)) throw new Error(`bad value in: ${line}`);
   return value;

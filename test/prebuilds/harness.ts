@@ -6,7 +6,10 @@ import { vi } from 'vitest';
 import { z } from 'zod';
 
 import type { Db } from '../../src/db/sql-files.js';
-import { DEFAULT_PREBUILD_OPTIONS, type PrebuildOptions } from '../../src/domain/prebuilds/options.js';
+import {
+  DEFAULT_PREBUILD_OPTIONS,
+  type PrebuildOptions,
+} from '../../src/domain/prebuilds/options.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { prebuildMetricsFor } from '../../src/prebuilds/metrics.js';
 import { PrebuildReconciler, type ReconcilerOptions } from '../../src/prebuilds/reconciler.js';

@@ -74,7 +74,9 @@ describe('failing prebuild builds', () => {
       const failedAt = clock.now().getTime();
       const pass = await reconciler.reconcileOnce();
       expect(pass).toMatchObject({ created: 0, backingOff: 1 });
-      const backoff = (await planOf(preset)).actions.find((a: { type: string }) => a.type === 'backoff');
+      const backoff = (await planOf(preset)).actions.find(
+        (a: { type: string }) => a.type === 'backoff',
+      );
       expect(backoff.reason).toContain(`${failure} consecutive creation failure`);
       const until = new Date(backoff.until).getTime();
       waits.push(until - failedAt);
