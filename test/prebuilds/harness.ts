@@ -75,7 +75,7 @@ export async function push(db: TestDatabase, yaml: string) {
 export function reconcilerFor(
   db: TestDatabase,
   clock: Clock,
-  over: Partial<ReconcilerOptions> & { options?: Partial<PrebuildOptions> } = {},
+  over: Omit<Partial<ReconcilerOptions>, 'options'> & { options?: Partial<PrebuildOptions> } = {},
 ) {
   const registry = new Registry();
   const { options, ...rest } = over;

@@ -44,7 +44,7 @@ async function scrape(): Promise<Exposition> {
 async function status() {
   const response = await app.app.inject({ method: 'GET', url: '/api/v1/presets', headers: AUTH });
   expect(response.statusCode).toBe(200);
-  return response.json() as {
+  return response.json<{
     at: string;
     paused: boolean;
     presets: {
@@ -57,7 +57,7 @@ async function status() {
       ready: number;
       status: string;
     }[];
-  };
+  }>();
 }
 
 const GAUGES = {
