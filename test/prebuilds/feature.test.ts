@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 import { loadConfig } from '../../src/config/load.js';
@@ -5,8 +8,8 @@ import { silentLogger } from '../../src/log/logger.js';
 import { prebuildsFeature } from '../../src/prebuilds/feature.js';
 import { type RunningController, startController } from '../../src/service/controller.js';
 import { FEATURES } from '../../src/service/features.js';
+import { packageRoot } from '../../src/util/paths.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { templateYaml, uniqueName } from './harness.js';
 
 const db = useTestDatabase();
 let controller: RunningController | undefined;
@@ -35,12 +38,13 @@ describe('prebuilds in `run`', () => {
       {},
     );
     controller = await startController({ config, logger: silentLogger(), features: FEATURES });
-    const name = uniqueName('run');
+    // The README's walk-through: `npm start` + one push of examples/quickstart.yaml.
+    const name = 'quickstart';
     const pushed = await controller.app.inject({
       method: 'POST',
       url: '/api/v1/templates',
       headers: { ...auth, 'content-type': 'application/yaml' },
-      payload: templateYaml(name, [{ name: 'p', instances: 3 }]),
+      payload: readFileSync(join(packageRoot, 'examples', 'quickstart.yaml'), 'utf8'),
     });
     expect(pushed.statusCode).toBe(201);
     await vi.waitFor(
@@ -57,7 +61,7 @@ describe('prebuilds in `run`', () => {
     );
     const metrics = await controller.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain(
-      `coderd_prebuilt_workspaces_eligible{template_name="${name}",preset_name="p",organization_name="default"} 3`,
+      `coderd_prebuilt_workspaces_eligible{template_name="${name}",preset_name="small",organization_name="default"} 3`,
     );
   });
 });

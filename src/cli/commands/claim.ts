@@ -37,8 +37,13 @@ export function registerClaim(program: Command): void {
     const ref = flags.preset as string;
     const parts = ref.split('/');
     const presetName = parts.pop() as string;
-    const templateName = (flags.template as string | undefined) ?? parts.pop() ?? null;
+    const fromRef = parts.pop();
     const organization = parts.pop() ?? null;
+    const flag = flags.template as string | undefined;
+    if (flag !== undefined && fromRef !== undefined && flag !== fromRef) {
+      throw new CliError(`--preset ${ref} names template ${fromRef} but --template is ${flag}`, 2);
+    }
+    const templateName = flag ?? fromRef ?? null;
     await runCreate(flags, async (pool) => {
       const found = await findActivePresets(pool, presetName, templateName, organization);
       if (found.length === 0) {
