@@ -1,17 +1,18 @@
-import { isUniqueViolation } from '../db/errors.js';
 import type { Db } from '../db/sql-files.js';
-import { withTransaction } from '../db/tx.js';
 import type { PrebuildOptions } from '../domain/prebuilds/options.js';
 import type { PresetPlan } from '../domain/prebuilds/plan.js';
 import { statusChange } from '../domain/prebuilds/report.js';
-import { PREBUILDS_SYSTEM_USER_ID, type PresetRow } from '../domain/prebuilds/types.js';
-import { EnqueueError, enqueueWorkspaceBuild } from '../jobs/enqueue.js';
+import type { PresetRow } from '../domain/prebuilds/types.js';
 import type { Logger } from '../log/logger.js';
-import { cancelPendingPrebuildCreations, insertPrebuildWorkspace } from './action-queries.js';
-import { lockPrebuildForDelete } from './claim.js';
 import { forEachLimited } from './limit.js';
-import { prebuildName } from './names.js';
 import { applyStatusChange } from './status-change.js';
+import {
+  cancelPending,
+  createPrebuild,
+  deletePrebuild,
+  presetFields,
+  type TaskResult,
+} from './tasks.js';
 
 export type TaskKind = 'status' | 'cancel_pending' | 'delete' | 'create';
 
@@ -39,29 +40,10 @@ export interface ExecuteContext {
   readonly concurrency: number;
 }
 
-/** What a task did: how many workspaces, jobs or status changes (0 = dropped at the re-check). */
-interface TaskResult {
-  readonly done: number;
-  readonly notified?: number;
-}
-
 interface Task {
   readonly kind: TaskKind;
   readonly preset: PresetRow;
   readonly run: () => Promise<TaskResult>;
-}
-
-const done = (count: number): TaskResult => ({ done: count });
-
-/** Log fields naming a preset. */
-export function presetFields(preset: PresetRow) {
-  return {
-    preset_id: preset.id,
-    preset: preset.name,
-    template: preset.templateName,
-    template_version: preset.templateVersionName,
-    organization: preset.organizationName,
-  };
 }
 
 const PHASES: readonly TaskKind[] = ['status', 'cancel_pending', 'delete', 'create'];
@@ -70,8 +52,8 @@ const PHASES: readonly TaskKind[] = ['status', 'cancel_pending', 'delete', 'crea
  * Carries out the plans' actions: every task in its own short transaction that re-checks what it
  * changes, at most `concurrency` at once, status changes first, then cancellations and deletes
  * (they free the queue and capacity), then creates. A failing task is logged with its preset and
- * counted; it never stops the others. A create that fails validation (a deterministic error)
- * marks the preset validation_failed and drops its remaining creates of this pass.
+ * counted; it never stops the others. A failed create drops the preset's remaining creates of
+ * this pass (the next pass tries again; builds that fail are what the backoff is for).
  */
 export async function executePlans(
   plans: readonly PresetPlan[],
@@ -108,10 +90,8 @@ export async function executePlans(
         { err: error, task: task.kind, ...presetFields(task.preset) },
         'prebuild action failed',
       );
-      if (task.kind === 'create') {
-        blocked.add(task.preset.id);
-        await markValidationFailed(task.preset, error, ctx);
-      }
+      // The preset's other creates of this pass would most likely fail the same way.
+      if (task.kind === 'create') blocked.add(task.preset.id);
     }
   });
 
@@ -202,90 +182,4 @@ function buildTasks(plans: readonly PresetPlan[], ctx: ExecuteContext): Task[] {
     }
   }
   return tasks;
-}
-
-/** One new prebuild: the workspace and its start build (reason `prebuild`, the preset). */
-async function createPrebuild(preset: PresetRow, ctx: ExecuteContext): Promise<TaskResult> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await withTransaction(ctx.db, {}, async (tx) => {
-        const workspace = await insertPrebuildWorkspace.maybeOne(tx, {
-          name: prebuildName(),
-          preset_id: preset.id,
-          now: ctx.now,
-        });
-        if (!workspace) return done(0);
-        await enqueueWorkspaceBuild(tx, {
-          workspaceId: workspace.id,
-          transition: 'start',
-          reason: 'prebuild',
-          initiatorId: PREBUILDS_SYSTEM_USER_ID,
-          templateVersionId: preset.templateVersionId,
-          presetId: preset.id,
-          now: ctx.now,
-        });
-        return done(1);
-      });
-    } catch (error) {
-      // 72 random bits: a second collision means something else is wrong.
-      if (attempt < 2 && isUniqueViolation(error, 'workspaces_owner_id_name_key')) continue;
-      throw error;
-    }
-  }
-}
-
-/**
- * Deletes one prebuild: LockPrebuildForDelete (still system-owned, not being claimed; stamps
- * deleting_at so a claim that started earlier cannot take it afterwards) and the delete build,
- * in ONE transaction. 0 when a claim won, or when the workspace has a build in progress.
- */
-async function deletePrebuild(workspaceId: string, ctx: ExecuteContext): Promise<TaskResult> {
-  try {
-    return await withTransaction(ctx.db, {}, async (tx) => {
-      if (!(await lockPrebuildForDelete(tx, workspaceId, ctx.now))) return done(0);
-      await enqueueWorkspaceBuild(tx, {
-        workspaceId,
-        transition: 'delete',
-        reason: 'prebuild',
-        initiatorId: PREBUILDS_SYSTEM_USER_ID,
-        now: ctx.now,
-      });
-      return done(1);
-    });
-  } catch (error) {
-    // A build started since the snapshot: the next pass decides again.
-    if (error instanceof EnqueueError && error.code === 'build_in_progress') return done(0);
-    throw error;
-  }
-}
-
-async function cancelPending(preset: PresetRow, ctx: ExecuteContext): Promise<TaskResult> {
-  const result = await withTransaction(ctx.db, {}, (tx) =>
-    cancelPendingPrebuildCreations.one(tx, { preset_id: preset.id, now: ctx.now }),
-  );
-  return done(result.canceled);
-}
-
-async function markValidationFailed(
-  preset: PresetRow,
-  error: unknown,
-  ctx: ExecuteContext,
-): Promise<void> {
-  // Only errors that the same input always reproduces; anything else may pass next time.
-  if (!(error instanceof EnqueueError) || error.code !== 'invalid_parameter') return;
-  try {
-    await applyStatusChange(
-      ctx.db,
-      preset,
-      { from: preset.prebuildStatus, to: 'validation_failed' },
-      ctx.options.failureHardLimit,
-      ctx.now,
-    );
-    ctx.log.warn(
-      { ...presetFields(preset), reason: error.message },
-      'preset failed validation: no prebuilds are created until a new version is pushed or the preset is reset',
-    );
-  } catch (statusError) {
-    ctx.log.error({ err: statusError, ...presetFields(preset) }, 'could not mark the preset');
-  }
 }

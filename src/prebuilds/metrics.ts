@@ -100,11 +100,6 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
     (plan) => Number(plan.state.status === 'hard_limited'),
   );
   perPreset(
-    'coderd_prebuilt_workspaces_preset_validation_failed',
-    'Indicates whether a given preset stopped creating prebuilds after a build failed validation (1 = validation failed, 0 = not).',
-    (plan) => Number(plan.state.status === 'validation_failed'),
-  );
-  perPreset(
     'coderd_prebuilt_workspaces_preset_backoff',
     'Indicates whether prebuild creation of a given preset is backing off after failed builds (1 = backing off, 0 = not).',
     (plan) => Number(plan.state.backoffUntil !== null),

@@ -11,8 +11,15 @@ import type { DesiredResolver } from '../domain/schedule/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Component } from '../service/component.js';
 import type { Clock } from '../util/clock.js';
-import { type ActOutcome, executePlans } from './execute.js';
+import { executePlans } from './execute.js';
 import type { PrebuildMetrics } from './metrics.js';
+import {
+  type Attempt,
+  logPass,
+  passStats,
+  type PassStats,
+  recordPassMetrics,
+} from './pass-stats.js';
 import {
   isReconciliationPaused,
   readReconcileGeneration,
@@ -20,6 +27,8 @@ import {
 } from './settings.js';
 import { loadSnapshot } from './snapshot.js';
 import type { StateViewCache } from './state-view.js';
+
+export type { PassOutcome, PassStats } from './pass-stats.js';
 
 export interface ReconcilerOptions {
   readonly db: DatabasePool;
@@ -44,47 +53,6 @@ export interface ReconcilerOptions {
   /** After a wake-up, wait this long for more before passing: a burst of NOTIFYs is one pass. */
   readonly debounceMs?: number;
 }
-
-export type PassOutcome = 'reconciled' | 'paused' | 'locked' | 'failed';
-
-/** What one pass did (kept as `lastStats`, logged, and counted in the metrics). */
-export interface PassStats {
-  readonly at: Date;
-  readonly outcome: PassOutcome;
-  readonly presetsTotal: number;
-  /** Presets the pass acted on (an action or a status change). */
-  readonly presetsReconciled: number;
-  readonly created: number;
-  readonly deleted: number;
-  readonly canceled: number;
-  /** Actions dropped at their re-check (a claim won, a build started, a push landed). */
-  readonly skipped: number;
-  readonly statusChanges: number;
-  readonly backingOff: number;
-  readonly errors: number;
-  readonly elapsedMs: number;
-}
-
-const EMPTY = {
-  presetsTotal: 0,
-  presetsReconciled: 0,
-  created: 0,
-  deleted: 0,
-  canceled: 0,
-  skipped: 0,
-  statusChanges: 0,
-  backingOff: 0,
-  errors: 0,
-} as const;
-
-type Attempt =
-  | { readonly kind: 'stale' | 'locked' | 'paused' }
-  | {
-      readonly kind: 'reconciled';
-      readonly presets: number;
-      readonly backingOff: number;
-      readonly acted: ActOutcome;
-    };
 
 /**
  * The prebuild reconciler: a pass every `intervalMs`, and one soon after a NOTIFY on the
@@ -205,7 +173,7 @@ export class PrebuildReconciler implements Component {
       this.#log.error({ err: error }, 'reconciliation pass failed');
     }
     const elapsedMs = performance.now() - started;
-    const stats = this.#stats(now, failed ? undefined : attempt, elapsedMs);
+    const stats = passStats(now, failed ? undefined : attempt, elapsedMs);
     this.#record(stats);
     return stats;
   }
@@ -247,51 +215,10 @@ export class PrebuildReconciler implements Component {
     });
   }
 
-  #stats(now: Date, attempt: Attempt | undefined, elapsedMs: number): PassStats {
-    const base = { at: now, elapsedMs: Math.round(elapsedMs * 10) / 10 };
-    if (!attempt) return { ...EMPTY, ...base, outcome: 'failed', errors: 1 };
-    switch (attempt.kind) {
-      case 'locked':
-      case 'stale':
-        return { ...EMPTY, ...base, outcome: 'locked' };
-      case 'paused':
-        return { ...EMPTY, ...base, outcome: 'paused' };
-      case 'reconciled': {
-        const { acted } = attempt;
-        return {
-          ...base,
-          outcome: 'reconciled',
-          presetsTotal: attempt.presets,
-          presetsReconciled: acted.presetsActed,
-          created: acted.created,
-          deleted: acted.deleted,
-          canceled: acted.canceled,
-          skipped: acted.skipped,
-          statusChanges: acted.statusChanges,
-          backingOff: attempt.backingOff,
-          errors: acted.errors,
-        };
-      }
-    }
-  }
-
   #record(stats: PassStats): void {
     this.#lastStats = stats;
-    const metrics = this.#o.metrics;
-    if (metrics) {
-      metrics.passes.inc({ outcome: stats.outcome });
-      if (stats.outcome === 'reconciled') metrics.reconcileDuration.observe(stats.elapsedMs / 1000);
-      if (stats.outcome === 'failed') metrics.errors.inc({ kind: 'pass' });
-      metrics.actions.inc({ type: 'create' }, stats.created);
-      metrics.actions.inc({ type: 'delete' }, stats.deleted);
-      metrics.actions.inc({ type: 'cancel_pending' }, stats.canceled);
-      metrics.actions.inc({ type: 'status' }, stats.statusChanges);
-    }
-    const changed =
-      stats.created + stats.deleted + stats.canceled + stats.statusChanges + stats.errors > 0;
-    const { at, ...fields } = stats;
-    if (changed) this.#log.info({ ...fields, at: at.toISOString() }, 'reconciliation pass');
-    else this.#log.debug({ ...fields, at: at.toISOString() }, 'reconciliation pass');
+    if (this.#o.metrics) recordPassMetrics(this.#o.metrics, stats);
+    logPass(this.#log, stats);
   }
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { prebuildsFeature } from '../../src/prebuilds/feature.js';
+import { prebuildMetricsFor } from '../../src/prebuilds/metrics.js';
 import { AUTH, buildTestApp, type TestApp } from '../helpers/app.js';
 import { FakeClock } from '../helpers/clock.js';
 import { useTestDatabase } from '../helpers/db.js';
@@ -143,5 +144,59 @@ describe('failing prebuild builds', () => {
         labels,
       ),
     ).toBe(0);
+  });
+
+  it("a failing create is counted and logged, its preset's other creates wait, other presets go on", async () => {
+    const name = uniqueName('isolated');
+    const { presets } = await push(
+      db,
+      templateYaml(name, [
+        { name: 'bad', instances: 3 },
+        { name: 'good', instances: 1 },
+      ]),
+    );
+    // Fault injection: any build of the bad preset fails to insert.
+    await db.pool.query(sql.unsafe`
+      CREATE FUNCTION test_fail_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'injected failure'; END $$`);
+    await db.pool.query(sql.unsafe`
+      CREATE TRIGGER test_fail_insert BEFORE INSERT ON workspace_builds FOR EACH ROW
+      WHEN (NEW.template_version_preset_id = ${sql.literalValue(presets.bad as string)}::uuid)
+      EXECUTE FUNCTION test_fail_insert()`);
+    try {
+      const reconciler = reconcilerFor(db, clock, {
+        concurrency: 1,
+        metrics: prebuildMetricsFor(app.context.registry),
+      });
+      clock.advance(10_000);
+      // One at a time in plan order: bad's first create fails, its other two are dropped for
+      // this pass; good's is made.
+      expect(await reconciler.reconcileOnce()).toMatchObject({
+        created: 1,
+        errors: 1,
+        skipped: 2,
+      });
+      expect(await presetBuilds(db.pool, presets.bad as string)).toEqual({});
+      expect(await presetBuilds(db.pool, presets.good as string)).toEqual({ start: 1 });
+      // Nothing half-written: the failed create's workspace rolled back with its build.
+      expect(
+        await db.pool.oneFirst(sql.unsafe`
+          SELECT count(*)::int FROM workspaces w
+          WHERE w.template_id = (SELECT template_id FROM template_versions tv
+                                 JOIN template_version_presets p ON p.template_version_id = tv.id
+                                 WHERE p.id = ${presets.bad as string})
+            AND NOT EXISTS (SELECT 1 FROM workspace_builds b WHERE b.workspace_id = w.id)`),
+      ).toBe(0);
+      const metrics = parseExposition(
+        (await app.app.inject({ method: 'GET', url: '/metrics' })).body,
+      );
+      expect(
+        metricValue(metrics, 'coderd_prebuilds_reconciliation_errors_total', { kind: 'create' }),
+      ).toBe(1);
+      // The next pass tries again.
+      expect(await reconciler.reconcileOnce()).toMatchObject({ errors: 1, skipped: 2 });
+    } finally {
+      await db.pool.query(sql.unsafe`DROP TRIGGER test_fail_insert ON workspace_builds`);
+    }
   });
 });
