@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { DEFAULT_PREBUILD_OPTIONS } from '../../src/domain/prebuilds/options.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { executePlans } from '../../src/prebuilds/execute.js';
 import { readReconcileGeneration, setReconciliationPaused } from '../../src/prebuilds/settings.js';
+import { loadStateView } from '../../src/prebuilds/state-view.js';
 import { FakeClock } from '../helpers/clock.js';
 import { useTestDatabase } from '../helpers/db.js';
 import type { TestDaemon } from '../jobs/helpers.js';
@@ -104,5 +108,28 @@ describe('a pool of prebuilds', () => {
     expect(await reconciler.reconcileOnce()).toMatchObject({ outcome: 'reconciled', created: 2 });
     await waitForIdle(db.pool);
     expect(await readyPrebuilds(db.pool, preset)).toHaveLength(2);
+  });
+});
+
+describe('executePlans', () => {
+  it('clamps a create count above desired to desired (a wrong decision must not flood the queue)', async () => {
+    const { presets } = await push(db, templateYaml(uniqueName('clamp'), [{ instances: 2 }]));
+    const preset = presets.p1 as string;
+    const view = await loadStateView(db.pool, clock.now(), DEFAULT_PREBUILD_OPTIONS);
+    const plan = view.plans.find((p) => p.preset.id === preset)!;
+    const wrong = {
+      ...plan,
+      actions: [{ type: 'create' as const, count: 7, reason: 'create 7: a broken decision' }],
+    };
+    const outcome = await executePlans([wrong], {
+      db: db.pool,
+      log: silentLogger(),
+      options: DEFAULT_PREBUILD_OPTIONS,
+      now: clock.now(),
+      concurrency: 3,
+    });
+    expect(outcome).toMatchObject({ created: 2, errors: 0 });
+    expect(await presetBuilds(db.pool, preset)).toEqual({ start: 2 });
+    await waitForIdle(db.pool);
   });
 });
