@@ -6,19 +6,13 @@ import { createDbPool } from '../../src/db/pool.js';
 import { withTransaction } from '../../src/db/tx.js';
 import { DEFAULT_PREBUILD_OPTIONS } from '../../src/domain/prebuilds/options.js';
 import { planAll, type PresetPlan } from '../../src/domain/prebuilds/plan.js';
-import type { DesiredResolver } from '../../src/domain/schedule/types.js';
+import { resolveDesired } from '../../src/domain/schedule/evaluate.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { isReconciliationPaused, readReconcileGeneration } from '../../src/prebuilds/settings.js';
 import { loadSnapshot } from '../../src/prebuilds/snapshot.js';
 import { cpuMs, nodeCpuMs, schedstat, waitMs } from '../cpu.js';
 import { type Summary, summarize } from '../stats.js';
 import type { BenchRow, BenchSuite } from './types.js';
-
-/**
- * Stand-in for the schedule evaluator (issue 3) until it lands: `instances`, no cron. Seeded
- * presets do carry schedules, so the snapshot reads them; the evaluator's own cost is its
- * benchmark's business. Swap in the real resolver here when it exists.
- */
-const resolver: DesiredResolver = (config) => ({ desired: config.instances, schedule: null });
 
 const WARMUP = 3;
 const pidQuery = sql.type(z.object({ pid: z.number() }))`SELECT pg_backend_pid() AS pid`;
@@ -65,9 +59,13 @@ async function measurePass(main: DatabasePool, side: DatabasePool | undefined, r
     await withTransaction(main, { isolation: 'repeatable read', readOnly: true }, async (tx) => {
       marks.snapshot = performance.now();
       if (!(await tryAdvisoryXactLock(tx, LOCKS.reconcile))) throw new Error('lock held');
+      // What the reconciler reads before the snapshot (its second read of the generation, on
+      // another connection, runs at the same time and is left out here).
+      await readReconcileGeneration(tx);
+      if (await isReconciliationPaused(tx)) throw new Error('paused');
       const snapshot = await loadSnapshot(tx, now, options, side);
       marks.afterSnapshot = performance.now();
-      const plans = planAll(snapshot, now, options, resolver);
+      const plans = planAll(snapshot, now, options, resolveDesired);
       marks.afterDecide = performance.now();
       counts = { ...countActions(plans), running: snapshot.running.length };
     });

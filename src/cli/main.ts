@@ -3,13 +3,16 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { MigrationError } from '../db/migrate.js';
 import { AppError } from '../http/errors.js';
+import { registerClaim } from './commands/claim.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerPrebuilds } from './commands/prebuilds.js';
 import { registerProvisionerd } from './commands/provisionerd.js';
 import { registerRun } from './commands/run.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerTemplate } from './commands/template.js';
 import { registerUsers } from './commands/users.js';
+import { registerWorkspaceCreate } from './commands/workspace-create.js';
 import { registerWorkspaces } from './commands/workspaces.js';
 import { CliError } from './errors.js';
 
@@ -32,7 +35,9 @@ export function buildProgram(): Command {
   registerTemplate(program);
   registerSchedule(program);
   registerUsers(program);
-  registerWorkspaces(program);
+  registerWorkspaces(program, [registerWorkspaceCreate]);
+  registerClaim(program);
+  registerPrebuilds(program);
   registerProvisionerd(program);
   registerJobs(program);
   const override = (command: Command): void => {

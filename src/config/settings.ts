@@ -232,6 +232,21 @@ export const SETTINGS = {
     description: 'stopped or failed prebuilds are deleted this long after their last build ended',
     schema: duration(0),
   },
+  prebuildActionConcurrency: {
+    env: 'PREBUILD_CONTROLLER_PREBUILD_ACTION_CONCURRENCY',
+    arg: 'n',
+    description:
+      'how many prebuild creates and deletes a reconciliation pass runs at once (unset = min(5, database pool size / 2))',
+    schema: integer(1, 100),
+  },
+  prebuildMetricsInterval: {
+    env: 'PREBUILD_CONTROLLER_PREBUILD_METRICS_INTERVAL',
+    arg: 'duration',
+    default: '1m',
+    description:
+      'how often the lifetime created/failed/claimed prebuild counters of /metrics are recomputed (a scan of every prebuild creation build)',
+    schema: duration(1000),
+  },
   lifecycleInterval: {
     env: 'PREBUILD_CONTROLLER_LIFECYCLE_INTERVAL',
     arg: 'duration',

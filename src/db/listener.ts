@@ -30,6 +30,7 @@ export class Listener {
   #timer: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #connected = false;
+  #listening: Promise<void> = Promise.resolve();
 
   constructor(url: string, logger: Logger, options: ListenerOptions = {}) {
     this.#url = url;
@@ -56,10 +57,17 @@ export class Listener {
       this.#handlers.set(channel, set);
       if (this.#client && this.#connected) {
         const client = this.#client;
-        client.query(`LISTEN ${client.escapeIdentifier(channel)}`).catch((error: unknown) => {
-          this.#log.warn({ err: error, channel }, 'LISTEN failed; reconnecting');
-          this.#scheduleReconnect(client);
-        });
+        // One statement at a time on the connection (pg deprecates overlapping queries): several
+        // subscriptions made in a row queue their LISTENs.
+        this.#listening = this.#listening
+          .then(() => client.query(`LISTEN ${client.escapeIdentifier(channel)}`))
+          .then(
+            () => undefined,
+            (error: unknown) => {
+              this.#log.warn({ err: error, channel }, 'LISTEN failed; reconnecting');
+              this.#scheduleReconnect(client);
+            },
+          );
       }
     }
     set.add(handler);

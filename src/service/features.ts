@@ -1,6 +1,7 @@
 import { jobsFeature } from '../jobs/feature.js';
 import { lifecycleFeature } from '../lifecycle/feature.js';
 import { notificationsFeature } from '../notifications/feature.js';
+import { prebuildsFeature } from '../prebuilds/feature.js';
 import { templatesFeature } from '../templates/feature.js';
 import { usersFeature } from '../users/routes.js';
 import { workspacesFeature } from '../workspaces/feature.js';
@@ -12,6 +13,7 @@ export const FEATURES: readonly FeatureFactory[] = [
   templatesFeature,
   jobsFeature,
   notificationsFeature,
+  prebuildsFeature,
   lifecycleFeature,
   workspacesFeature,
 ];

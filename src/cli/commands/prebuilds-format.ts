@@ -1,0 +1,88 @@
+import type { planJson, statusJson } from '../../prebuilds/admin.js';
+import { formatTable } from '../database.js';
+
+type Status = ReturnType<typeof statusJson>;
+type Plan = ReturnType<typeof planJson>;
+
+const minute = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace('T', ' ')}Z` : '-');
+
+function pausedLine(paused: boolean): string {
+  return paused
+    ? 'reconciliation is PAUSED: passes change nothing until `prebuild-controller prebuilds resume`\n'
+    : '';
+}
+
+/** `prebuilds status`: one line per preset. */
+export function formatStatus(status: Status): string {
+  if (status.presets.length === 0) {
+    return (
+      pausedLine(status.paused) +
+      'no preset keeps prebuilds (push a template with a preset that has `prebuilds`)\n'
+    );
+  }
+  const rows = status.presets.map((p) => [
+    p.template,
+    p.preset,
+    p.active_version ? p.template_version : `${p.template_version} (old)`,
+    String(p.desired),
+    String(p.running),
+    String(p.ready),
+    String(p.starting),
+    String(p.stopping),
+    String(p.deleting),
+    String(p.expired),
+    p.status,
+    minute(p.backoff_until),
+    p.schedule.error
+      ? 'invalid: instances'
+      : (p.schedule.current ?? (p.active ? 'instances' : '-')),
+    p.schedule.next_change_at
+      ? `${minute(p.schedule.next_change_at)} -> ${p.schedule.next_desired ?? '?'}`
+      : '-',
+  ]);
+  const table = formatTable(
+    [
+      'TEMPLATE',
+      'PRESET',
+      'VERSION',
+      'DESIRED',
+      'RUNNING',
+      'READY',
+      'STARTING',
+      'STOPPING',
+      'DELETING',
+      'EXPIRED',
+      'STATUS',
+      'BACKOFF UNTIL',
+      'SCHEDULE',
+      'NEXT CHANGE',
+    ],
+    rows,
+  );
+  const notes = status.presets
+    .filter((p) => p.creation_blocked || p.inactive_reason || p.schedule.error)
+    .map((p) => {
+      const why = [p.inactive_reason, p.creation_blocked, p.schedule.error].filter(Boolean);
+      return `  ${p.template}/${p.preset} (${p.template_version}): ${why.join('; ')}`;
+    });
+  return pausedLine(status.paused) + table + (notes.length ? `\n${notes.join('\n')}\n` : '');
+}
+
+/** `prebuilds plan`: per preset with something to do, each action and why. */
+export function formatPlan(plan: Plan): string {
+  const lines: string[] = [];
+  for (const p of plan.presets) {
+    if (p.actions.length === 0 && !p.status_change) continue;
+    const version = p.active_version ? p.template_version : `${p.template_version}, old`;
+    lines.push(`${p.organization}/${p.template}/${p.preset} (${version}):`);
+    if (p.status_change) lines.push(`  status ${p.status_change.from} -> ${p.status_change.to}`);
+    for (const action of p.actions) {
+      lines.push(`  ${action.reason}`);
+      if (action.type === 'delete') {
+        for (const id of action.workspace_ids) lines.push(`    ${id}: ${action.reasons[id] ?? ''}`);
+      }
+    }
+  }
+  if (lines.length === 0) lines.push('nothing to do: every pool is at its desired size');
+  return pausedLine(plan.paused) + lines.join('\n') + '\n';
+}

@@ -1,0 +1,184 @@
+import { z } from 'zod';
+
+import { CHANNELS } from '../db/channels.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { type Db, defineQuery } from '../db/sql-files.js';
+import { withTransaction } from '../db/tx.js';
+import { badRequest, conflict } from '../http/errors.js';
+import { type EnqueuedBuild, EnqueueError, enqueueWorkspaceBuild } from '../jobs/enqueue.js';
+import { notify } from '../jobs/notify.js';
+import { latestBuildJson, requireWorkspaceView, workspaceJson } from '../workspaces/view.js';
+import { claimPrebuiltWorkspace } from './claim.js';
+import {
+  type CreateWorkspaceInput,
+  type ResolvedRequest,
+  resolveCreateRequest,
+} from './create-request.js';
+import type { PrebuildMetrics } from './metrics.js';
+
+const WorkspaceRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  owner_id: z.string(),
+  organization_id: z.string(),
+  template_id: z.string(),
+  created_at: z.date(),
+  autostart_schedule: z.string().nullable(),
+  next_start_at: z.date().nullable(),
+  ttl: z.number().nullable(),
+  last_used_at: z.date(),
+});
+type WorkspaceRow = z.infer<typeof WorkspaceRow>;
+
+const insertUserWorkspace = defineQuery<
+  {
+    owner_id: string;
+    organization_id: string;
+    template_id: string;
+    name: string;
+    autostart_schedule: string | null;
+    next_start_at: Date | null;
+    ttl_ms: number | null;
+    now: Date;
+  },
+  typeof WorkspaceRow
+>('InsertUserWorkspace', WorkspaceRow);
+
+export interface CreatedWorkspace {
+  readonly request: ResolvedRequest;
+  /** A ready prebuild was claimed (else a new workspace is being built). */
+  readonly claimed: boolean;
+  readonly workspace: WorkspaceRow;
+  readonly enqueued: EnqueuedBuild;
+}
+
+export interface CreateOptions {
+  /** Where the claim duration and misses are counted (the API's registry); none for the CLI. */
+  readonly metrics?: PrebuildMetrics;
+}
+
+/**
+ * Creates a workspace for a user. When the chosen preset has a ready, unexpired prebuild on the
+ * template's active version, it is claimed: ONE statement moves it to the owner (name, autostart
+ * and next start, TTL, last_used_at = now; dormant/deleting cleared), and the claim build (a
+ * start, reason `claim`, initiated by the new owner, preset kept) is inserted in the same
+ * transaction, which also NOTIFYs the reconcilers so the pool is replenished at once. Otherwise a
+ * new workspace and its start build are created. Either way the request gets a workspace.
+ */
+export async function createWorkspace(
+  db: Db,
+  input: CreateWorkspaceInput,
+  now: Date,
+  options: CreateOptions = {},
+): Promise<CreatedWorkspace> {
+  const started = performance.now();
+  const request = await resolveCreateRequest(db, input, now);
+  try {
+    const created = await withTransaction(db, {}, (tx) => claimOrCreate(tx, request, now));
+    record(created, options.metrics, performance.now() - started);
+    return created;
+  } catch (error) {
+    if (isUniqueViolation(error, 'workspaces_owner_id_name_key')) {
+      throw conflict(`${request.owner.username} already has a workspace named "${request.name}"`, [
+        { path: 'name', message: 'is taken' },
+      ]);
+    }
+    if (error instanceof EnqueueError && error.code === 'invalid_parameter') {
+      throw badRequest(error.message, [{ path: 'parameters', message: error.message }]);
+    }
+    throw error;
+  }
+}
+
+async function claimOrCreate(
+  tx: Db,
+  request: ResolvedRequest,
+  now: Date,
+): Promise<CreatedWorkspace> {
+  const { owner, template, preset } = request;
+  if (preset?.hasPrebuilds) {
+    const claimed = await claimPrebuiltWorkspace(tx, {
+      presetId: preset.id,
+      ownerId: owner.id,
+      name: request.name,
+      autostartSchedule: request.autostartSchedule,
+      nextStartAt: request.nextStartAt,
+      ttlMs: request.ttlMs,
+      now,
+    });
+    if (claimed) {
+      const enqueued = await enqueueWorkspaceBuild(tx, {
+        workspaceId: claimed.id,
+        transition: 'start',
+        reason: 'claim',
+        initiatorId: owner.id,
+        presetId: preset.id,
+        parameters: request.parameters,
+        now,
+      });
+      await notify(tx, CHANNELS.reconcile, [
+        { reason: 'prebuild_claimed', template_id: template.id, preset_id: preset.id },
+      ]);
+      return { request, claimed: true, workspace: claimed, enqueued };
+    }
+  }
+  const workspace = await insertUserWorkspace.one(tx, {
+    owner_id: owner.id,
+    organization_id: template.organizationId,
+    template_id: template.id,
+    name: request.name,
+    autostart_schedule: request.autostartSchedule,
+    next_start_at: request.nextStartAt,
+    ttl_ms: request.ttlMs,
+    now,
+  });
+  const enqueued = await enqueueWorkspaceBuild(tx, {
+    workspaceId: workspace.id,
+    transition: 'start',
+    reason: 'initiator',
+    initiatorId: owner.id,
+    templateVersionId: template.versionId,
+    presetId: preset?.id ?? null,
+    parameters: request.parameters,
+    now,
+  });
+  return { request, claimed: false, workspace, enqueued };
+}
+
+function record(created: CreatedWorkspace, metrics: PrebuildMetrics | undefined, ms: number) {
+  const { preset, template } = created.request;
+  if (!metrics || !preset?.hasPrebuilds) return;
+  const labels = {
+    organization_name: template.organizationName,
+    template_name: template.name,
+    preset_name: preset.name,
+  };
+  if (created.claimed) metrics.claimDuration.observe(labels, ms / 1000);
+  else metrics.claimMisses.inc(labels);
+}
+
+/**
+ * The API's and the CLI's JSON for a created workspace: `{workspace, claimed, build}`, where
+ * `workspace` is the workspace API's own shape (GET /api/v1/workspaces/:id) plus the preset and
+ * version the create resolved, and `build` the new build (the claim build when claimed).
+ * Read after commit, so it shows exactly what GET would.
+ */
+export async function createdWorkspaceJson(db: Db, created: CreatedWorkspace) {
+  const view = await requireWorkspaceView(db, created.workspace.id);
+  const { request, enqueued } = created;
+  return {
+    workspace: {
+      ...workspaceJson(view),
+      template_version_id: enqueued.build.template_version_id,
+      template_version_name: request.template.versionName,
+      preset_id: request.preset?.id ?? null,
+      preset_name: request.preset?.name ?? null,
+    },
+    claimed: created.claimed,
+    build: {
+      ...latestBuildJson(view),
+      initiator_id: enqueued.build.initiator_id,
+      job_status: enqueued.job.job_status,
+    },
+  };
+}

@@ -1,0 +1,234 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+import type { PresetPlan } from '../domain/prebuilds/plan.js';
+import type { PrebuildCounters } from './counters.js';
+import type { StateView } from './state-view.js';
+
+const LABELS = ['template_name', 'preset_name', 'organization_name'] as const;
+type Label = (typeof LABELS)[number];
+type Labels = Record<Label, string>;
+
+/** Coder's claim buckets (1 s .. 5 min) with sub-second ones in front: ours claim in milliseconds. */
+export const CLAIM_BUCKETS = [
+  0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 10, 20, 30, 60, 120, 180, 240, 300,
+];
+
+export type StateSource = () => Promise<StateView>;
+export type CountersSource = () => Promise<readonly PrebuildCounters[]>;
+
+/** The prebuild metrics of one controller registry (Coder's names, help texts and labels). */
+export interface PrebuildMetrics {
+  readonly claimDuration: Histogram<Label>;
+  readonly claimMisses: Counter<Label>;
+  readonly reconcileDuration: Histogram;
+  readonly passes: Counter<'outcome'>;
+  readonly actions: Counter<'type'>;
+  readonly errors: Counter<'kind'>;
+  setStateSource(source: StateSource): void;
+  setCountersSource(source: CountersSource): void;
+}
+
+export function presetLabels(preset: PresetPlan['preset']): Labels {
+  return {
+    template_name: preset.templateName,
+    preset_name: preset.name,
+    organization_name: preset.organizationName,
+  };
+}
+
+/**
+ * The presets the per-preset gauges report: those of active versions of live templates (as
+ * Coder), so label sets never collide: a preset of an older version has the same names.
+ */
+function reported(view: StateView): PresetPlan[] {
+  return view.plans.filter(
+    (plan) => plan.preset.usingActiveVersion && !plan.preset.templateDeleted,
+  );
+}
+
+const byRegistry = new WeakMap<Registry, PrebuildMetrics>();
+
+/** The prebuild metrics of a registry, created on first use so every part shares them. */
+export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
+  const existing = byRegistry.get(registry);
+  if (existing) return existing;
+  const registers = [registry];
+  let stateSource: StateSource | undefined;
+  let countersSource: CountersSource | undefined;
+
+  // Each gauge reads the shared view (one load per scrape, see StateViewCache). A failed load
+  // keeps the last values: a scrape during a database outage must not fail /metrics.
+  const view = async (): Promise<StateView | undefined> => {
+    try {
+      return stateSource ? await stateSource() : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const perPreset = (name: string, help: string, value: (plan: PresetPlan) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: LABELS,
+      registers,
+      async collect() {
+        const current = await view();
+        if (!current) return;
+        this.reset();
+        for (const plan of reported(current)) this.set(presetLabels(plan.preset), value(plan));
+      },
+    });
+
+  perPreset(
+    'coderd_prebuilt_workspaces_desired',
+    'Target number of prebuilt workspaces that should be available for each template preset.',
+    (plan) => plan.state.desired,
+  );
+  perPreset(
+    'coderd_prebuilt_workspaces_running',
+    'Current number of prebuilt workspaces that are in a running state. These workspaces have started successfully but may not yet be claimable by users (see coderd_prebuilt_workspaces_eligible).',
+    (plan) => plan.state.running,
+  );
+  perPreset(
+    'coderd_prebuilt_workspaces_eligible',
+    "Current number of prebuilt workspaces that are eligible to be claimed by users. These are workspaces that have completed their build process with their agent reporting 'ready' status.",
+    (plan) => plan.state.eligible,
+  );
+  perPreset(
+    'coderd_prebuilt_workspaces_preset_hard_limited',
+    'Indicates whether a given preset has reached the hard failure limit (1 = hard-limited, 0 = not).',
+    (plan) => Number(plan.state.status === 'hard_limited'),
+  );
+  perPreset(
+    'coderd_prebuilt_workspaces_preset_backoff',
+    'Indicates whether prebuild creation of a given preset is backing off after failed builds (1 = backing off, 0 = not).',
+    (plan) => Number(plan.state.backoffUntil !== null),
+  );
+  perPreset(
+    'coderd_prebuilt_workspaces_schedule_invalid',
+    "Indicates whether a given preset's stored prebuild schedule is invalid, so its default instance count applies (1 = invalid, 0 = valid).",
+    (plan) => Number((plan.state.schedule?.error ?? null) !== null),
+  );
+
+  new Gauge({
+    name: 'coderd_prebuilt_workspaces_reconciliation_paused',
+    help: 'Indicates whether prebuilds reconciliation is currently paused (1 = paused, 0 = not paused).',
+    registers,
+    async collect() {
+      const current = await view();
+      if (current) this.set(Number(current.paused));
+    },
+  });
+  new Gauge({
+    name: 'coderd_prebuilt_workspaces_metrics_last_updated',
+    help: 'The unix timestamp when the metrics related to prebuilt workspaces were last updated; these metrics are cached.',
+    registers,
+    async collect() {
+      const current = await view();
+      if (current) this.set(Math.floor(current.at.getTime() / 1000));
+    },
+  });
+
+  const lifetime = (name: string, help: string, value: (row: PrebuildCounters) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: LABELS,
+      registers,
+      async collect() {
+        if (!countersSource) return;
+        let rows: readonly PrebuildCounters[];
+        try {
+          rows = await countersSource();
+        } catch {
+          return;
+        }
+        const current = await view();
+        this.reset();
+        // Every reported preset has a series from the start, 0 until something happens.
+        for (const plan of current ? reported(current) : []) {
+          this.inc(presetLabels(plan.preset), 0);
+        }
+        for (const row of rows) {
+          this.inc(
+            {
+              template_name: row.templateName,
+              preset_name: row.presetName,
+              organization_name: row.organizationName,
+            },
+            value(row),
+          );
+        }
+      },
+    });
+  lifetime(
+    'coderd_prebuilt_workspaces_created_total',
+    'Total number of prebuilt workspaces that have been created to meet the desired instance count of each template preset.',
+    (row) => row.created,
+  );
+  lifetime(
+    'coderd_prebuilt_workspaces_failed_total',
+    'Total number of prebuilt workspaces that failed to build.',
+    (row) => row.failed,
+  );
+  lifetime(
+    'coderd_prebuilt_workspaces_claimed_total',
+    'Total number of prebuilt workspaces which were claimed by users. Claiming refers to creating a workspace with a preset selected for which eligible prebuilt workspaces are available and one is reassigned to a user.',
+    (row) => row.claimed,
+  );
+
+  const metrics: PrebuildMetrics = {
+    claimDuration: new Histogram({
+      name: 'coderd_prebuilt_workspace_claim_duration_seconds',
+      help: 'Time to claim a prebuilt workspace by organization, template, and preset.',
+      labelNames: ['organization_name', 'template_name', 'preset_name'],
+      buckets: CLAIM_BUCKETS,
+      registers,
+    }),
+    claimMisses: new Counter({
+      name: 'coderd_prebuilt_workspace_claim_misses_total',
+      help: 'Workspaces created from a preset with prebuilds when no prebuilt workspace was ready to claim (a normal build ran instead), counted by the replica that served the request.',
+      labelNames: LABELS,
+      registers,
+    }),
+    reconcileDuration: new Histogram({
+      name: 'coderd_prebuilds_reconciliation_duration_seconds',
+      help: 'Duration of each prebuilds reconciliation cycle.',
+      registers,
+    }),
+    passes: new Counter({
+      name: 'coderd_prebuilds_reconciliation_passes_total',
+      help: 'Reconciliation passes by outcome: reconciled, paused, locked (another replica held the lock), failed.',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    actions: new Counter({
+      name: 'coderd_prebuilds_reconciliation_actions_total',
+      help: 'What reconciliation passes did: prebuilds created and deleted, pending creation jobs canceled, preset status changes.',
+      labelNames: ['type'],
+      registers,
+    }),
+    errors: new Counter({
+      name: 'coderd_prebuilds_reconciliation_errors_total',
+      help: 'Reconciliation failures by kind: a whole pass, or one create, delete, cancel_pending or status action.',
+      labelNames: ['kind'],
+      registers,
+    }),
+    setStateSource: (source) => {
+      stateSource = source;
+    },
+    setCountersSource: (source) => {
+      countersSource = source;
+    },
+  };
+  for (const outcome of ['reconciled', 'paused', 'locked', 'failed'])
+    metrics.passes.inc({ outcome }, 0);
+  for (const type of ['create', 'delete', 'cancel_pending', 'status']) {
+    metrics.actions.inc({ type }, 0);
+  }
+  for (const kind of ['pass', 'create', 'delete', 'cancel_pending', 'status']) {
+    metrics.errors.inc({ kind }, 0);
+  }
+  byRegistry.set(registry, metrics);
+  return metrics;
+}

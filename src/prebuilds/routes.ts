@@ -1,0 +1,61 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { DatabasePool } from 'slonik';
+
+import type { PrebuildOptions } from '../domain/prebuilds/options.js';
+import type { Clock } from '../util/clock.js';
+import { invalidatePreset, presetsPlan, presetsStatus, resetPreset } from './admin.js';
+import { setReconciliationPaused } from './settings.js';
+import type { StateViewCache } from './state-view.js';
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1 } },
+} as const;
+
+export interface PresetRoutesDeps {
+  readonly db: DatabasePool;
+  readonly clock: Clock;
+  readonly options: PrebuildOptions;
+  /** Dropped after every write here, so the next scrape shows the change. */
+  readonly stateCache?: StateViewCache;
+}
+
+/**
+ * `GET /presets` (status), `GET /presets/plan` (the next pass, written nowhere),
+ * `POST /presets/:id/invalidate|reset`, `POST /prebuilds/pause|resume`. Every write NOTIFYs the
+ * reconcilers at commit, so they act on it at once.
+ */
+export function presetRoutes(deps: PresetRoutesDeps): FastifyPluginAsync {
+  const { db, clock, options } = deps;
+  return async (api) => {
+    api.get('/presets', async () => presetsStatus(db, clock.now(), options));
+    api.get('/presets/plan', async () => presetsPlan(db, clock.now(), options));
+
+    for (const [action, change] of [
+      ['invalidate', invalidatePreset],
+      ['reset', resetPreset],
+    ] as const) {
+      api.post<{ Params: { id: string } }>(
+        `/presets/:id/${action}`,
+        { schema: { params: idParams } },
+        async (request) => {
+          const preset = await change(db, request.params.id, clock.now());
+          deps.stateCache?.invalidate();
+          return { preset };
+        },
+      );
+    }
+
+    for (const [action, paused] of [
+      ['pause', true],
+      ['resume', false],
+    ] as const) {
+      api.post(`/prebuilds/${action}`, async () => {
+        await setReconciliationPaused(db, paused, clock.now());
+        deps.stateCache?.invalidate();
+        return { paused };
+      });
+    }
+  };
+}
