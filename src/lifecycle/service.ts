@@ -7,6 +7,7 @@ import type { Listener } from '../db/listener.js';
 import type { Logger } from '../log/logger.js';
 import type { enqueueNotification } from '../notifications/enqueue.js';
 import type { Component } from '../service/component.js';
+import { WakeLoop } from '../service/wake-loop.js';
 import type { Clock } from '../util/clock.js';
 import { type Execution, LifecycleExecutor } from './executor.js';
 import type { LifecycleMetrics } from './metrics.js';
@@ -69,13 +70,8 @@ export class LifecycleService implements Component {
   readonly history: TickStats[] = [];
   readonly #o: LifecycleServiceOptions;
   readonly #log: Logger;
-  #stopped = true;
-  #loop: Promise<void> | undefined;
+  readonly #loop: WakeLoop;
   #running: Promise<TickStats> | undefined;
-  #wakeUp: (() => void) | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #pending = false;
-  #unsubscribe: (() => void)[] = [];
 
   constructor(options: LifecycleServiceOptions) {
     this.#o = options;
@@ -87,6 +83,16 @@ export class LifecycleService implements Component {
       ...(options.workerId ? { workerId: options.workerId } : {}),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     });
+    this.#loop = new WakeLoop({
+      round: async () => {
+        await this.tick(this.#o.clock.now());
+      },
+      intervalMs: options.intervalMs,
+      log: this.#log,
+      what: 'lifecycle tick',
+      ...(options.listener ? { listener: options.listener } : {}),
+      channels: [{ channel: CHANNELS.lifecycle }],
+    });
   }
 
   get lastStats(): TickStats | undefined {
@@ -94,14 +100,7 @@ export class LifecycleService implements Component {
   }
 
   async start(): Promise<void> {
-    this.#stopped = false;
-    if (this.#o.listener) {
-      this.#unsubscribe.push(
-        this.#o.listener.on(CHANNELS.lifecycle, () => this.wake()),
-        this.#o.listener.onReconnect(() => this.wake()),
-      );
-    }
-    this.#loop = this.#run();
+    this.#loop.start();
     this.#log.info(
       { interval_ms: this.#o.intervalMs, worker: this.executor.workerId },
       'lifecycle executor started',
@@ -110,48 +109,14 @@ export class LifecycleService implements Component {
 
   /** Stops ticking; a tick in progress finishes (its jobs are short transactions). */
   async stop(deadline: Date): Promise<void> {
-    this.#stopped = true;
-    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
-    this.#wakeUp?.();
-    const remaining = Math.max(0, deadline.getTime() - Date.now());
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, remaining);
-      timer.unref();
-    });
-    // A tick cut off here leaves started jobs; another replica fails them after the job timeout.
-    await Promise.race([this.#loop ?? Promise.resolve(), timeout]);
-    clearTimeout(timer);
+    // A tick cut off by the deadline leaves started jobs; another replica fails them after the
+    // job timeout.
+    await this.#loop.stop(deadline);
   }
 
   /** Tick as soon as possible (a lifecycle job was written or a schedule changed). */
   wake(): void {
-    this.#pending = true;
-    this.#wakeUp?.();
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#stopped) {
-      this.#pending = false;
-      try {
-        await this.tick(this.#o.clock.now());
-      } catch (error) {
-        this.#log.error({ err: error }, 'lifecycle tick failed; retrying after the interval');
-      }
-      if (this.#stopped) break;
-      if (!this.#pending) await this.#sleep(this.#o.intervalMs);
-    }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.#wakeUp = () => {
-        clearTimeout(this.#timer);
-        this.#wakeUp = undefined;
-        resolve();
-      };
-      this.#timer = setTimeout(() => this.#wakeUp?.(), ms);
-    });
+    this.#loop.wake();
   }
 
   /** One tick at `at` (decisions at `at` truncated to the minute). Waits for a running one first. */

@@ -7,6 +7,7 @@ import type { Listener } from '../db/listener.js';
 import type { Db } from '../db/sql-files.js';
 import type { Logger } from '../log/logger.js';
 import type { Component } from '../service/component.js';
+import { WakeLoop } from '../service/wake-loop.js';
 import type { Clock } from '../util/clock.js';
 import { retryDelayMs } from './backoff.js';
 import type { Deliverer, OutgoingNotification } from './deliver.js';
@@ -69,13 +70,8 @@ export class NotificationDispatcher implements Component {
   readonly #metrics: NotificationMetrics;
   readonly #batchSize: number;
   readonly #abort = new AbortController();
-  #stopped = true;
-  #loop: Promise<void> | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #wakeUp: (() => void) | undefined;
-  #pending = false;
+  readonly #loop: WakeLoop;
   #lastPurge = -Infinity;
-  #unsubscribe: (() => void)[] = [];
 
   constructor(options: DispatcherOptions) {
     if (options.leaseMs < 2 * options.deliveryTimeoutMs) {
@@ -92,70 +88,36 @@ export class NotificationDispatcher implements Component {
     });
     this.#metrics = notificationMetrics(options.registry);
     this.#batchSize = options.batchSize ?? 20;
+    this.#loop = new WakeLoop({
+      round: async () => {
+        await this.drain();
+        await this.#purge();
+      },
+      intervalMs: options.intervalMs,
+      log: this.#log,
+      what: 'notification dispatch',
+      ...(options.listener ? { listener: options.listener } : {}),
+      channels: [{ channel: CHANNELS.notification }],
+    });
   }
 
   async start(): Promise<void> {
-    this.#stopped = false;
-    if (this.#o.listener) {
-      this.#unsubscribe.push(
-        this.#o.listener.on(CHANNELS.notification, () => this.wake()),
-        this.#o.listener.onReconnect(() => this.wake()),
-      );
-    }
-    this.#loop = this.#run();
+    this.#loop.start();
     this.#log.info({ method: this.#o.deliverer.method }, 'notification dispatcher started');
   }
 
   async stop(deadline: Date): Promise<void> {
-    this.#stopped = true;
-    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
-    this.wake();
-    const remaining = Math.max(0, deadline.getTime() - Date.now());
-    const timeout = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        // Deliveries still running past the deadline are interrupted; their leases expire and
-        // another dispatcher delivers them again.
-        this.#abort.abort();
-        resolve();
-      }, remaining);
-      timer.unref();
-    });
-    await Promise.race([this.#loop ?? Promise.resolve(), timeout]);
-    await this.#loop;
+    if (!(await this.#loop.stop(deadline))) {
+      // Deliveries still running past the deadline are interrupted; their leases expire and
+      // another dispatcher delivers them again.
+      this.#abort.abort();
+      await this.#loop.done;
+    }
   }
 
   /** Ask for a pass as soon as possible (an enqueue happened). */
   wake(): void {
-    this.#pending = true;
-    this.#wakeUp?.();
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#stopped) {
-      this.#pending = false;
-      try {
-        await this.drain();
-        await this.#purge();
-      } catch (error) {
-        this.#log.error(
-          { err: error },
-          'notification dispatch failed; retrying after the interval',
-        );
-      }
-      if (this.#stopped) break;
-      if (!this.#pending) await this.#sleep(this.#o.intervalMs);
-    }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.#wakeUp = () => {
-        clearTimeout(this.#timer);
-        this.#wakeUp = undefined;
-        resolve();
-      };
-      this.#timer = setTimeout(() => this.#wakeUp?.(), ms);
-    });
+    this.#loop.wake();
   }
 
   /** Dispatches batches until nothing due is left (or the dispatcher stops). */

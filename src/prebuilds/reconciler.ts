@@ -10,6 +10,7 @@ import { resolveDesired } from '../domain/schedule/evaluate.js';
 import type { DesiredResolver } from '../domain/schedule/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Component } from '../service/component.js';
+import { WakeLoop } from '../service/wake-loop.js';
 import type { Clock } from '../util/clock.js';
 import { executePlans } from './execute.js';
 import type { PrebuildMetrics } from './metrics.js';
@@ -70,12 +71,7 @@ export class PrebuildReconciler implements Component {
   readonly #o: ReconcilerOptions;
   readonly #log: Logger;
   readonly #concurrency: number;
-  #stopped = true;
-  #loop: Promise<void> | undefined;
-  #pending = false;
-  #wakeUp: (() => void) | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #unsubscribe: (() => void)[] = [];
+  readonly #loop: WakeLoop;
   #lastStats: PassStats | undefined;
 
   constructor(options: ReconcilerOptions) {
@@ -83,6 +79,21 @@ export class PrebuildReconciler implements Component {
     this.#log = options.logger.child({ component: 'prebuild-reconciler' });
     const poolSize = options.db.configuration.maximumPoolSize ?? 10;
     this.#concurrency = Math.max(1, options.concurrency ?? Math.min(5, Math.floor(poolSize / 2)));
+    this.#loop = new WakeLoop({
+      // reconcileOnce never throws: a failed pass is counted and logged there.
+      round: async () => {
+        await this.reconcileOnce();
+      },
+      intervalMs: options.intervalMs,
+      debounceMs: options.debounceMs ?? 100,
+      log: this.#log,
+      what: 'reconciliation pass',
+      ...(options.listener ? { listener: options.listener } : {}),
+      channels: [
+        { channel: CHANNELS.reconcile },
+        { channel: CHANNELS.jobCompleted, when: concernsPrebuilds },
+      ],
+    });
   }
 
   get concurrency(): number {
@@ -95,18 +106,7 @@ export class PrebuildReconciler implements Component {
   }
 
   async start(): Promise<void> {
-    this.#stopped = false;
-    const listener = this.#o.listener;
-    if (listener) {
-      this.#unsubscribe.push(
-        listener.on(CHANNELS.reconcile, () => this.wake()),
-        listener.on(CHANNELS.jobCompleted, (payload) => {
-          if (concernsPrebuilds(payload)) this.wake();
-        }),
-        listener.onReconnect(() => this.wake()),
-      );
-    }
-    this.#loop = this.#run();
+    this.#loop.start();
     this.#log.info(
       { intervalMs: this.#o.intervalMs, concurrency: this.#concurrency },
       'prebuild reconciler started',
@@ -114,46 +114,13 @@ export class PrebuildReconciler implements Component {
   }
 
   async stop(deadline: Date): Promise<void> {
-    this.#stopped = true;
-    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
-    this.#wakeUp?.();
-    const remaining = Math.max(0, deadline.getTime() - Date.now());
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, remaining);
-    });
     // A pass in flight finishes its short transactions; past the deadline we stop waiting.
-    await Promise.race([this.#loop ?? Promise.resolve(), timeout]);
-    clearTimeout(timer);
+    await this.#loop.stop(deadline);
   }
 
   /** Ask for a pass soon (coalesced with any other request). */
   wake(): void {
-    this.#pending = true;
-    this.#wakeUp?.();
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#stopped) {
-      this.#pending = false;
-      await this.reconcileOnce();
-      if (this.#stopped) break;
-      if (!this.#pending) await this.#sleep(this.#o.intervalMs);
-      // Woken (not timed out): let the rest of a burst arrive, then one pass for all of it.
-      if (this.#pending && !this.#stopped) await this.#sleep(this.#o.debounceMs ?? 100, false);
-    }
-  }
-
-  #sleep(ms: number, wakeable = true): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(this.#timer);
-        this.#wakeUp = undefined;
-        resolve();
-      };
-      this.#wakeUp = wakeable ? done : () => (this.#stopped ? done() : undefined);
-      this.#timer = setTimeout(done, ms);
-    });
+    this.#loop.wake();
   }
 
   /** One pass at `now` (default: the clock). Never throws: failures are counted and logged. */

@@ -1,0 +1,120 @@
+import type { Listener } from '../db/listener.js';
+import type { Logger } from '../log/logger.js';
+
+export interface WakeLoopOptions {
+  /** One round of work. A throw is logged and the loop goes on after the interval. */
+  readonly round: () => Promise<void>;
+  readonly intervalMs: number;
+  readonly log: Logger;
+  /** What a failed round is called in the log. */
+  readonly what: string;
+  /**
+   * After a wake-up, wait this long for more before the next round, so a burst of
+   * notifications makes one round. Default 0.
+   */
+  readonly debounceMs?: number;
+  /** NOTIFY wake-ups: a channel, optionally only for some payloads. Reconnects always wake. */
+  readonly listener?: Listener;
+  readonly channels?: readonly { channel: string; when?: (payload: string) => boolean }[];
+}
+
+/**
+ * The shape every loop of the controller shares: a round every `intervalMs`, and another soon
+ * after a wake-up (a NOTIFY, a listener reconnect, or `wake()`). Wake-ups during a round make
+ * one more round, never one per notification; rounds never overlap. NOTIFY is only a hint: the
+ * interval is what guarantees progress.
+ */
+export class WakeLoop {
+  readonly #o: WakeLoopOptions;
+  #stopped = true;
+  #pending = false;
+  #wakeUp: (() => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void)[] = [];
+  #done: Promise<void> = Promise.resolve();
+
+  constructor(options: WakeLoopOptions) {
+    this.#o = options;
+  }
+
+  /** Resolves when the loop has ended after `stop` (the round in flight has finished). */
+  get done(): Promise<void> {
+    return this.#done;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    const { listener, channels = [] } = this.#o;
+    if (listener) {
+      for (const { channel, when } of channels) {
+        this.#unsubscribe.push(
+          listener.on(channel, (payload) => {
+            if (!when || when(payload)) this.wake();
+          }),
+        );
+      }
+      this.#unsubscribe.push(listener.onReconnect(() => this.wake()));
+    }
+    this.#done = this.#run();
+  }
+
+  /** Ask for a round soon (coalesced with any other request). */
+  wake(): void {
+    this.#pending = true;
+    this.#wakeUp?.();
+  }
+
+  /**
+   * Stops taking rounds and waits for the one in flight until `deadline`. Returns false when the
+   * deadline passed first (the round goes on; `done` tells when it ends).
+   */
+  async stop(deadline: Date): Promise<boolean> {
+    this.#stopped = true;
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    this.#wakeUp?.();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), Math.max(0, deadline.getTime() - Date.now()));
+      timer.unref();
+    });
+    const finished = await Promise.race([this.#done.then(() => true), timedOut]);
+    clearTimeout(timer);
+    return finished;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      this.#pending = false;
+      try {
+        await this.#o.round();
+      } catch (error) {
+        this.#o.log.error({ err: error }, `${this.#o.what} failed; retrying after the interval`);
+      }
+      if (this.#stopped) break;
+      if (!this.#pending) await this.#sleep(this.#o.intervalMs, true);
+      // Woken (not timed out): let the rest of a burst arrive, then one round for all of it.
+      const debounce = this.#o.debounceMs ?? 0;
+      if (this.#pending && !this.#stopped && debounce > 0) await this.#sleep(debounce, false);
+    }
+  }
+
+  /** Sleeps `ms`; a wake-up ends it early when `wakeable`, a stop always does. */
+  #sleep(ms: number, wakeable: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(this.#timer);
+        this.#wakeUp = undefined;
+        resolve();
+      };
+      this.#wakeUp = () => {
+        if (wakeable || this.#stopped) done();
+      };
+      this.#timer = setTimeout(done, ms);
+    });
+  }
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it, vi } from 'vitest';
+
+import { silentLogger } from '../../src/log/logger.js';
+import { WakeLoop } from '../../src/service/wake-loop.js';
+
+const far = () => new Date(Date.now() + 5_000);
+const tick = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('WakeLoop', () => {
+  it('runs a round at start, and one more round for any number of wake-ups during a round', async () => {
+    let rounds = 0;
+    let release!: () => void;
+    const loop = new WakeLoop({
+      round: async () => {
+        rounds += 1;
+        if (rounds === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+      intervalMs: 60_000,
+      log: silentLogger(),
+      what: 'test round',
+    });
+    loop.start();
+    await tick();
+    for (let i = 0; i < 10; i++) loop.wake();
+    release();
+    await tick(50);
+    expect(rounds).toBe(2);
+    expect(await loop.stop(far())).toBe(true);
+  });
+
+  it('keeps going after a round throws', async () => {
+    let rounds = 0;
+    const loop = new WakeLoop({
+      round: async () => {
+        rounds += 1;
+        if (rounds === 1) throw new Error('boom');
+      },
+      intervalMs: 10,
+      log: silentLogger(),
+      what: 'test round',
+    });
+    loop.start();
+    await vi.waitFor(() => expect(rounds).toBeGreaterThan(2), { timeout: 5_000 });
+    await loop.stop(far());
+  });
+
+  it('stop waits for the round in flight until the deadline, then reports it did not finish', async () => {
+    let release!: () => void;
+    const loop = new WakeLoop({
+      round: () => new Promise<void>((resolve) => (release = resolve)),
+      intervalMs: 60_000,
+      log: silentLogger(),
+      what: 'test round',
+    });
+    loop.start();
+    await tick();
+    expect(await loop.stop(new Date(Date.now() + 30))).toBe(false);
+    let ended = false;
+    void loop.done.then(() => (ended = true));
+    await tick();
+    expect(ended).toBe(false);
+    release();
+    await loop.done;
+    expect(loop.stopped).toBe(true);
+  });
+
+  it('a debounce turns a burst of wake-ups after the round into one round', async () => {
+    let rounds = 0;
+    const loop = new WakeLoop({
+      round: async () => {
+        rounds += 1;
+      },
+      intervalMs: 60_000,
+      debounceMs: 300,
+      log: silentLogger(),
+      what: 'test round',
+    });
+    loop.start();
+    await tick();
+    loop.wake();
+    await tick(10);
+    loop.wake();
+    loop.wake();
+    await vi.waitFor(() => expect(rounds).toBe(2), { timeout: 5_000 });
+    await tick(400);
+    expect(rounds).toBe(2);
+    await loop.stop(far());
+  });
+});
