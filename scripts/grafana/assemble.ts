@@ -7,7 +7,6 @@ import {
   SCHEMA_VERSION,
   TAG,
   type Target,
-  type Variable,
 } from './model.js';
 import { refId } from './panels.js';
 
@@ -129,7 +128,7 @@ export function assemble(spec: DashboardSpec): Dashboard {
     refresh: '1m',
     schemaVersion: SCHEMA_VERSION,
     tags: [TAG],
-    templating: { list: spec.variables as Variable[] },
+    templating: { list: spec.variables },
     time: { from: 'now-6h', to: 'now' },
     timepicker: {},
     timezone: 'browser',
