@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,16 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { packageRoot } from '../../src/util/paths.js';
 import { CLI, cliEnv } from '../helpers/cli.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+import { freePort } from '../helpers/net.js';
 
 async function waitReady(url: string, ms: number): Promise<number> {
   const started = Date.now();

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 import { sql } from 'slonik';
@@ -11,6 +10,7 @@ import { packageRoot } from '../../src/util/paths.js';
 import { CLI, cliEnv, runCli } from '../helpers/cli.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { SYSTEM_USER_ID } from '../helpers/fixtures.js';
+import { freePort } from '../helpers/net.js';
 
 /**
  * The whole system as an operator runs it: two `run` replicas (separate processes, the real CLI
@@ -28,16 +28,6 @@ interface Replica {
   log: string;
 }
 const replicas: Replica[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function startReplica(): Promise<Replica> {
   const port = await freePort();

@@ -14,6 +14,7 @@ import { JobReaper } from '../../src/jobs/reaper.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { createTarget, enqueue, jobState, waitForJob } from './helpers.js';
+import { freePort } from '../helpers/net.js';
 
 const db = useTestDatabase();
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -54,7 +55,10 @@ describe('prebuild-controller provisionerd', () => {
   it('builds workspaces until SIGTERM, then stops cleanly', { timeout: 60_000 }, async () => {
     const tags = { test: randomUUID().slice(0, 8) };
     const name = `cli-${tags.test}`;
+    const port = await freePort();
     const daemon = provisionerd([
+      '--metrics-listen',
+      `127.0.0.1:${port}`,
       '--provisioner',
       'exec',
       '--exec-command',
@@ -80,6 +84,15 @@ describe('prebuild-controller provisionerd', () => {
         sql.type(Worker)`SELECT worker_id FROM provisioner_jobs WHERE id = ${job.id}`,
       ),
     ).toBe(await daemonId(name));
+    // The daemon serves its own counters: a `run` replica cannot see them.
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^coderd_provisioner_jobs_acquired_total\{provisioner="exec",type="workspace_build"\} 1$/m,
+    );
+    expect(metrics).toMatch(
+      /^coderd_provisioner_jobs_completed_total\{provisioner="exec",type="workspace_build"\} 1$/m,
+    );
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
     expect(daemon.output()).toContain('provisionerd stopped');
@@ -92,6 +105,9 @@ describe('prebuild-controller provisionerd', () => {
     const tags = provisionerd(['--tags', 'no-equals-sign']);
     expect(await tags.exited).toBe(2);
     expect(tags.output()).toContain('--tags: "no-equals-sign" must be key=value');
+    const listen = provisionerd(['--metrics-listen', 'everywhere']);
+    expect(await listen.exited).toBe(2);
+    expect(listen.output()).toContain('--metrics-listen: "everywhere" must be host:port');
   });
 
   it(

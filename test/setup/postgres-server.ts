@@ -1,10 +1,10 @@
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { freePort } from '../helpers/net.js';
 
 export interface TestServer {
   /** Where the server came from, for the run's log line. */
@@ -12,17 +12,6 @@ export interface TestServer {
   /** A URL with rights to create databases. */
   readonly adminUrl: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 async function dockerAvailable(timeoutMs = 3000): Promise<boolean> {

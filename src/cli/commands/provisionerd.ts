@@ -6,10 +6,14 @@ import { resolveDatabase } from '../../db/connect.js';
 import { Listener } from '../../db/listener.js';
 import { migrate } from '../../db/migrate.js';
 import { createDbPool } from '../../db/pool.js';
+import { databaseReadiness } from '../../db/readiness.js';
+import { buildApp } from '../../http/app.js';
 import { createDaemonHost } from '../../jobs/host.js';
+import { jobMetricsFor, setDefaultJobMetrics } from '../../jobs/metrics.js';
 import { JobReaper } from '../../jobs/reaper.js';
 import { formatTags } from '../../jobs/tags.js';
 import { createLogger } from '../../log/logger.js';
+import { createRegistry } from '../../metrics/registry.js';
 import { systemClock } from '../../util/clock.js';
 import { CliError } from '../errors.js';
 import { waitForShutdownSignal } from '../signals.js';
@@ -19,6 +23,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 interface ProvisionerdFlags extends Record<string, unknown> {
   provisioner?: string;
+  metricsListen?: string;
   tags?: string[];
   concurrency?: string;
   name?: string;
@@ -45,14 +50,22 @@ function daemonFlags(flags: ProvisionerdFlags, config: ReturnType<typeof loadCon
   }
   const name = flags.name ?? config.provisionerName;
   if (name !== undefined && name.trim() === '') throw new CliError('--name: must not be empty', 2);
-  return { provisioner: config.provisioner, tags, concurrency, name };
+  let metricsListen: { host: string; port: number } | undefined;
+  if (flags.metricsListen !== undefined) {
+    const parsed = SETTINGS.listen.schema.safeParse(flags.metricsListen);
+    if (!parsed.success) {
+      throw new CliError(`--metrics-listen: ${parsed.error.issues[0]?.message ?? 'invalid'}`, 2);
+    }
+    metricsListen = parsed.data;
+  }
+  return { provisioner: config.provisioner, tags, concurrency, name, metricsListen };
 }
 
 export function registerProvisionerd(program: Command): void {
   const command = program
     .command('provisionerd')
     .description(
-      'run provisioner daemons alone (no HTTP): they take jobs from the queue and build workspaces; stops cleanly on SIGTERM/SIGINT',
+      'run provisioner daemons alone (no API; /metrics with --metrics-listen): they take jobs from the queue and build workspaces; stops cleanly on SIGTERM/SIGINT',
     )
     .addOption(
       new Option(
@@ -74,6 +87,12 @@ export function registerProvisionerd(program: Command): void {
     )
     .addOption(
       new Option('--name <name>', 'daemon name in provisioner_daemons (default <host>-<pid>)'),
+    )
+    .addOption(
+      new Option(
+        '--metrics-listen <host:port>',
+        'serve /metrics, /healthz and /readyz on this address (default: no HTTP at all)',
+      ),
     );
   addSettings(command, [
     ...DATABASE_SETTINGS,
@@ -105,6 +124,9 @@ export function registerProvisionerd(program: Command): void {
       const listener = new Listener(database.url, logger);
       await listener.start();
       cleanup.push(() => listener.stop());
+      const registry = createRegistry();
+      const metrics = jobMetricsFor(registry);
+      setDefaultJobMetrics(metrics);
       const host = createDaemonHost({
         db: pool,
         listener,
@@ -115,13 +137,28 @@ export function registerProvisionerd(program: Command): void {
         tags: daemon.tags,
         concurrency: daemon.concurrency,
         ...(daemon.name ? { name: daemon.name } : {}),
+        metrics,
       });
       const reaper = new JobReaper({
         db: pool,
         clock: systemClock,
         logger,
         timeoutMs: config.jobReaperTimeout,
+        metrics,
       });
+      if (daemon.metricsListen) {
+        // The daemon's own counters and histograms (jobs acquired, run time, ...): a `run`
+        // replica cannot see them, so a separately deployed provisionerd serves them itself.
+        const app = await buildApp({
+          logger,
+          registry,
+          apiToken: undefined,
+          readiness: () => databaseReadiness(pool),
+        });
+        cleanup.push(() => app.close());
+        const address = await app.listen(daemon.metricsListen);
+        logger.info({ address }, 'serving /metrics');
+      }
       await host.start();
       cleanup.push(() => host.stop(new Date(Date.now() + config.shutdownTimeout)));
       await reaper.start();
