@@ -133,3 +133,15 @@ SELECT id, workspace_id, operation::text AS operation, reason::text AS reason, d
   created_at, updated_at, started_at, cancelled_at, completed_at, error, build_id, outcome
 FROM workspace_lifecycle_job
 WHERE id = :id::uuid;
+
+-- name: DeleteOldLifecycleJobs
+-- Retention: finished lifecycle jobs (completed or cancelled before :before) and, by cascade,
+-- their logs; at most :max_rows per call so a large backlog is trimmed over several ticks.
+DELETE FROM workspace_lifecycle_job
+WHERE id IN (
+  SELECT id
+  FROM workspace_lifecycle_job
+  WHERE completed_at < :before::timestamptz OR cancelled_at < :before::timestamptz
+  LIMIT :max_rows::int
+)
+RETURNING id;

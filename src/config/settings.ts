@@ -262,6 +262,13 @@ export const SETTINGS = {
       'a lifecycle job started this long ago and never finished (its executor died) is failed, so the next tick can decide again',
     schema: duration(1000),
   },
+  lifecycleJobRetention: {
+    env: 'PREBUILD_CONTROLLER_LIFECYCLE_JOB_RETENTION',
+    arg: 'duration',
+    default: '30d',
+    description: 'finished lifecycle jobs and their logs are deleted after this long',
+    schema: duration(60_000),
+  },
   jobPollInterval: {
     env: 'PREBUILD_CONTROLLER_JOB_POLL_INTERVAL',
     arg: 'duration',

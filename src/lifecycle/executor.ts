@@ -16,6 +16,7 @@ import {
   type AcquiredJob,
   acquireLifecycleJobs,
   completeLifecycleJob,
+  deleteOldLifecycleJobs,
   failAbandonedLifecycleJobs,
   failLifecycleJob,
   insertLifecycleJobLog,
@@ -245,6 +246,20 @@ export class LifecycleExecutor {
    * Fails jobs started more than `timeoutMs` before `now` and never finished (their executor
    * died), so their workspace's open-job slot is free for the next tick. Safe on every replica.
    */
+  /**
+   * Retention: deletes finished jobs (and their logs) older than `retentionMs`, a bounded batch
+   * per call. Safe on every replica (rows deleted twice are simply not found).
+   */
+  async purgeFinished(now: Date, retentionMs: number, maxRows = 1000): Promise<number> {
+    const deleted = await deleteOldLifecycleJobs.any(this.#o.pool, {
+      before: new Date(now.getTime() - retentionMs),
+      max_rows: maxRows,
+    });
+    if (deleted.length > 0)
+      this.#log.info({ deleted: deleted.length }, 'old lifecycle jobs deleted');
+    return deleted.length;
+  }
+
   async recoverAbandoned(now: Date, timeoutMs: number): Promise<number> {
     const failed = await failAbandonedLifecycleJobs.any(this.#o.pool, {
       now,

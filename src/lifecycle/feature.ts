@@ -20,6 +20,7 @@ export const lifecycleFeature: FeatureFactory = (context) => {
     intervalMs: config.lifecycleInterval,
     activeWindowMs: config.autostopReminderActiveWindow,
     jobTimeoutMs: config.lifecycleJobTimeout,
+    jobRetentionMs: config.lifecycleJobRetention,
   });
   lifecycleServices.set(context, service);
   return { components: [service] };

@@ -72,6 +72,11 @@ export const failLifecycleJob = defineQuery<{ id: string; now: Date; error: stri
   IdRow,
 );
 
+export const deleteOldLifecycleJobs = defineQuery<{ before: Date; max_rows: number }, typeof IdRow>(
+  'DeleteOldLifecycleJobs',
+  IdRow,
+);
+
 export const failAbandonedLifecycleJobs = defineQuery<
   { now: Date; started_before: Date },
   z.ZodObject<{ id: z.ZodString; workspace_id: z.ZodString }>

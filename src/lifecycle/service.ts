@@ -24,6 +24,8 @@ export interface LifecycleServiceOptions {
   readonly activeWindowMs: number;
   /** Started jobs older than this are failed as abandoned. */
   readonly jobTimeoutMs: number;
+  /** Finished jobs older than this are deleted (checked hourly). Default: kept forever. */
+  readonly jobRetentionMs?: number;
   readonly workerId?: string;
   readonly concurrency?: number;
   /** Injectable for tests of the reminder's failure path. */
@@ -54,6 +56,7 @@ export interface TickStats {
 }
 
 const MINUTE = 60_000;
+const PURGE_EVERY_MS = 3_600_000;
 const HISTORY = 50;
 
 export const truncateToMinute = (at: Date) => new Date(Math.floor(at.getTime() / MINUTE) * MINUTE);
@@ -72,6 +75,7 @@ export class LifecycleService implements Component {
   readonly #log: Logger;
   readonly #loop: WakeLoop;
   #running: Promise<TickStats> | undefined;
+  #lastPurge = -Infinity;
 
   constructor(options: LifecycleServiceOptions) {
     this.#o = options;
@@ -146,6 +150,10 @@ export class LifecycleService implements Component {
     );
     const executions = await this.executor.runDue(tick, at);
     const abandoned = await this.executor.recoverAbandoned(at, this.#o.jobTimeoutMs);
+    if (this.#o.jobRetentionMs !== undefined && at.getTime() - this.#lastPurge >= PURGE_EVERY_MS) {
+      this.#lastPurge = at.getTime();
+      await this.executor.purgeFinished(at, this.#o.jobRetentionMs);
+    }
     const elapsedMs = performance.now() - started;
     this.#o.metrics?.tickDuration.observe(elapsedMs / 1000);
 

@@ -6,6 +6,7 @@ import {
   acquireLifecycleJobs,
   cancelStaleLifecycleJobs,
   completeLifecycleJob,
+  deleteOldLifecycleJobs,
   failAbandonedLifecycleJobs,
   failLifecycleJob,
   insertLifecycleJobLog,
@@ -264,5 +265,44 @@ describe('lifecycle jobs', () => {
       ['warn', 1024],
       ['error', 12],
     ]);
+  });
+});
+
+describe('lifecycle job retention', () => {
+  it('deletes finished jobs (and their logs) older than the retention, in bounded batches', async () => {
+    await clearJobs();
+    const [old, cancelled, recent, open] = await workspaces(4);
+    const at = (hoursAgo: number) => iso(new Date(NOW.getTime() - hoursAgo * 3_600_000));
+    const jobs = await insertLifecycleJobs.any(db.pool, {
+      now: NOW,
+      workspace_ids: [old!, cancelled!, recent!, open!],
+      operations: ['stop', 'stop', 'stop', 'start'],
+      reasons: ['autostop', 'autostop', 'autostop', 'autostart'],
+      deadlines: [iso(NOW), iso(NOW), iso(NOW), iso(NOW)],
+    });
+    const id = (workspace: string | undefined) =>
+      jobs.find((j) => j.workspace_id === workspace)!.id;
+    await db.pool.query(sql.unsafe`
+      UPDATE workspace_lifecycle_job SET completed_at = ${at(48)} WHERE id = ${id(old)}`);
+    await db.pool.query(sql.unsafe`
+      UPDATE workspace_lifecycle_job SET cancelled_at = ${at(30)} WHERE id = ${id(cancelled)}`);
+    await db.pool.query(sql.unsafe`
+      UPDATE workspace_lifecycle_job SET completed_at = ${at(1)} WHERE id = ${id(recent)}`);
+    await insertLifecycleJobLog.one(db.pool, {
+      job_id: id(old),
+      now: NOW,
+      level: 'info',
+      output: 'stopped',
+    });
+    const before = new Date(NOW.getTime() - 24 * 3_600_000);
+    const first = await deleteOldLifecycleJobs.any(db.pool, { before, max_rows: 1 });
+    const second = await deleteOldLifecycleJobs.any(db.pool, { before, max_rows: 10 });
+    expect(first).toHaveLength(1);
+    expect([...first, ...second].map((j) => j.id).sort()).toEqual([id(old), id(cancelled)].sort());
+    const left = await db.pool.anyFirst(
+      sql.type(z.object({ id: z.string() }))`SELECT id FROM workspace_lifecycle_job ORDER BY id`,
+    );
+    expect([...left].sort()).toEqual([id(recent), id(open)].sort());
+    expect(await lifecycleJobLogs.any(db.pool, { job_id: id(old) })).toEqual([]);
   });
 });
