@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 import { defineQuery, type Db } from '../db/sql-files.js';
 
-const ClaimedRow = z.object({
+/** A workspace as the claim (and a plain create) returns it. */
+export const ClaimedRow = z.object({
   id: z.string(),
   name: z.string(),
   owner_id: z.string(),

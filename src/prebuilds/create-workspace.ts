@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 import { CHANNELS } from '../db/channels.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { type Db, defineQuery } from '../db/sql-files.js';
@@ -8,7 +6,7 @@ import { badRequest, conflict } from '../http/errors.js';
 import { type EnqueuedBuild, EnqueueError, enqueueWorkspaceBuild } from '../jobs/enqueue.js';
 import { notify } from '../jobs/notify.js';
 import { latestBuildJson, requireWorkspaceView, workspaceJson } from '../workspaces/view.js';
-import { claimPrebuiltWorkspace } from './claim.js';
+import { ClaimedRow, type ClaimedWorkspace, claimPrebuiltWorkspace } from './claim.js';
 import {
   type CreateWorkspaceInput,
   type ResolvedRequest,
@@ -16,19 +14,9 @@ import {
 } from './create-request.js';
 import type { PrebuildMetrics } from './metrics.js';
 
-const WorkspaceRow = z.object({
-  id: z.string(),
-  name: z.string(),
-  owner_id: z.string(),
-  organization_id: z.string(),
-  template_id: z.string(),
-  created_at: z.date(),
-  autostart_schedule: z.string().nullable(),
-  next_start_at: z.date().nullable(),
-  ttl: z.number().nullable(),
-  last_used_at: z.date(),
-});
-type WorkspaceRow = z.infer<typeof WorkspaceRow>;
+// The new workspace's row has the claimed prebuild's shape: callers treat both alike.
+const WorkspaceRow = ClaimedRow;
+type WorkspaceRow = ClaimedWorkspace;
 
 const insertUserWorkspace = defineQuery<
   {
