@@ -1,7 +1,7 @@
-// Rewrites the configuration table in README.md from src/config/settings.ts.
+// Rewrites the configuration table in docs/configuration.md from src/config/settings.ts.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 import { withSettingsTable } from '../src/config/docs.js';
 
-const path = new URL('../README.md', import.meta.url);
+const path = new URL('../docs/configuration.md', import.meta.url);
 writeFileSync(path, withSettingsTable(readFileSync(path, 'utf8')));
