@@ -247,6 +247,22 @@ export const SETTINGS = {
       'how often the lifetime created/failed/claimed prebuild counters of /metrics are recomputed (a scan of every prebuild creation build)',
     schema: duration(1000),
   },
+  autoscalingMaxTarget: {
+    env: 'PREBUILD_CONTROLLER_AUTOSCALING_MAX_TARGET',
+    arg: 'count',
+    default: '100',
+    description:
+      'largest pool size an autoscaling policy (expression or forecast) may ask for; presets without a policy keep their scheduled size',
+    schema: integer(0, 1000),
+  },
+  autoscalingDefaultLeadTime: {
+    env: 'PREBUILD_CONTROLLER_AUTOSCALING_DEFAULT_LEAD_TIME',
+    arg: 'duration',
+    default: '2m',
+    description:
+      'lead time (creation job start to eligible) a forecast with lead_time: auto assumes while too few prebuilds of the preset were measured',
+    schema: duration(1000),
+  },
   lifecycleInterval: {
     env: 'PREBUILD_CONTROLLER_LIFECYCLE_INTERVAL',
     arg: 'duration',

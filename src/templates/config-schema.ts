@@ -1,6 +1,7 @@
 import { z } from 'zod/v4';
 
 import { formatDuration, parseDuration } from '../util/duration.js';
+import { AutoscalingSchema } from './autoscaling-schema.js';
 
 /**
  * The template config file (YAML or JSON). This zod schema is the single source of the shape:
@@ -105,6 +106,7 @@ export const PrebuildsSchema = z
       })
       .default({ ttl: 0 }),
     scheduling: SchedulingSchema.optional(),
+    autoscaling: AutoscalingSchema.optional(),
   })
   .meta({ description: 'keep a pool of prebuilt workspaces of this preset warm' });
 
@@ -184,4 +186,5 @@ export const TemplateConfigSchema = z
 
 export type TemplateConfig = z.output<typeof TemplateConfigSchema>;
 export type PresetConfig = z.output<typeof PresetSchema>;
+export type PrebuildsConfig = z.output<typeof PrebuildsSchema>;
 export type Weekday = (typeof WEEKDAYS)[number];

@@ -3,6 +3,8 @@ import YAML from 'yaml';
 import { cronFields } from '../domain/schedule/cron.js';
 import { checkSchedules, type ScheduleInput } from '../domain/schedule/validate.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
+import { autoscalingIssues } from './autoscaling-checks.js';
+import type { AutoscalingConfig } from './autoscaling-schema.js';
 import { type TemplateConfig, TemplateConfigSchema, WEEKDAYS } from './config-schema.js';
 import {
   type ConfigIssue,
@@ -75,6 +77,9 @@ function crossFieldIssues(raw: unknown): RawIssue[] {
         });
       }
     }
+    if (isRecord(preset.prebuilds)) {
+      issues.push(...autoscalingIssues(preset.prebuilds, ['presets', index, 'prebuilds']));
+    }
     const scheduling = isRecord(preset.prebuilds) ? preset.prebuilds.scheduling : undefined;
     if (!isRecord(scheduling) || !Array.isArray(scheduling.schedule)) return;
     // Items with the wrong shape are zod's to report; the rest still get cron and overlap checks.
@@ -93,6 +98,20 @@ function crossFieldIssues(raw: unknown): RawIssue[] {
 }
 
 const canonicalDuration = (text: string) => formatDuration(parseDuration(text) ?? 0);
+
+/** Durations in canonical form ("4w" and "28d" alike); the expression is kept as written. */
+function normaliseAutoscaling(autoscaling: AutoscalingConfig): AutoscalingConfig {
+  const { forecast } = autoscaling;
+  if (!forecast) return autoscaling;
+  return {
+    ...autoscaling,
+    forecast: {
+      ...forecast,
+      history: canonicalDuration(forecast.history),
+      lead_time: forecast.lead_time === 'auto' ? 'auto' : canonicalDuration(forecast.lead_time),
+    },
+  };
+}
 
 const sortedRecord = (record: Record<string, string>) =>
   Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -129,6 +148,9 @@ export function normaliseConfig(config: TemplateConfig): TemplateConfig {
       ...(preset.prebuilds && {
         prebuilds: {
           ...preset.prebuilds,
+          ...(preset.prebuilds.autoscaling && {
+            autoscaling: normaliseAutoscaling(preset.prebuilds.autoscaling),
+          }),
           ...(preset.prebuilds.scheduling && {
             scheduling: {
               ...preset.prebuilds.scheduling,
