@@ -28,6 +28,15 @@ export function resolveLeadTime(
   return { ms: settings.defaultLeadTimeMs, source: 'default' };
 }
 
+function forecastDetail(lambdaPerMinute: number, lead: LeadTime, desired: number): ForecastDetail {
+  return {
+    lambdaPerMinute,
+    leadTimeMs: lead.ms,
+    leadTimeSource: lead.source,
+    expectedHitRate: hitRate(desired, (lambdaPerMinute * lead.ms) / MINUTE),
+  };
+}
+
 function fallback(
   inputs: TargetInputs,
   error: string,
@@ -55,13 +64,6 @@ export function decideForecast(
 ): TargetDecision {
   const lead = resolveLeadTime(policy, inputs.measuredLeadTimeMs, settings);
   const recent = recentRatePerMinute(inputs.demand);
-  const detail = (lambdaPerMinute: number, desired: number): ForecastDetail => ({
-    lambdaPerMinute,
-    leadTimeMs: lead.ms,
-    leadTimeSource: lead.source,
-    expectedHitRate: hitRate(desired, (lambdaPerMinute * lead.ms) / MINUTE),
-  });
-
   const clock = localClock(inputs.timezone);
   if (clock === null) return fallback(inputs, `unknown time zone "${inputs.timezone}"`, null);
   const { history } = inputs;
@@ -72,7 +74,7 @@ export function decideForecast(
     return fallback(
       inputs,
       'no claim attempt recorded yet: using the scheduled target',
-      detail(recent, inputs.scheduledTarget),
+      forecastDetail(recent, lead, inputs.scheduledTarget),
     );
   }
 
@@ -93,6 +95,6 @@ export function decideForecast(
     scheduledTarget: inputs.scheduledTarget,
     source: 'forecast',
     error: null,
-    forecast: detail(lambda, desired),
+    forecast: forecastDetail(lambda, lead, desired),
   };
 }

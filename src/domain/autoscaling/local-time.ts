@@ -24,18 +24,21 @@ export interface LocalClock {
 const UTC_CLOCK: LocalClock = { localMs: (at) => at };
 
 class ZoneClock implements LocalClock {
-  private block = Number.NaN;
-  private offset = 0;
+  // Offsets by 15-minute block. A caller alternates between a few instants (now, now + L, the
+  // start of the history), so this is a small map rather than a single remembered block.
+  private readonly offsets = new Map<number, number>();
 
   constructor(private readonly zone: IANAZone) {}
 
   localMs(at: number): number {
     const block = Math.floor(at / BLOCK);
-    if (block !== this.block) {
-      this.block = block;
-      this.offset = offsetMs(this.zone, block * BLOCK);
+    let offset = this.offsets.get(block);
+    if (offset === undefined) {
+      offset = offsetMs(this.zone, block * BLOCK);
+      if (this.offsets.size >= 4096) this.offsets.clear();
+      this.offsets.set(block, offset);
     }
-    return at + this.offset;
+    return at + offset;
   }
 }
 
