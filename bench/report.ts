@@ -11,9 +11,11 @@ export function formatTable(reports: readonly SizeReport[]): string {
   const lines: string[] = [];
   for (const report of reports) {
     const rows = report.seed.rows;
-    lines.push(
-      `== ${report.size} workspaces (${rows.workspace_builds ?? '?'} builds, ${rows.live_prebuilds ?? '?'} live prebuilds, ${rows.presets ?? '?'} preset rows); seeded in ${(report.seed.ms / 1000).toFixed(1)} s`,
-    );
+    if (Object.keys(rows).length === 0) lines.push('== no database (pure code)');
+    else
+      lines.push(
+        `== ${report.size} workspaces (${rows.workspace_builds ?? '?'} builds, ${rows.live_prebuilds ?? '?'} live prebuilds, ${rows.presets ?? '?'} preset rows); seeded in ${(report.seed.ms / 1000).toFixed(1)} s`,
+      );
     const all = Object.entries(report.suites).flatMap(([suite, result]) =>
       result.rows.map((row) => [
         suite,

@@ -7,6 +7,7 @@ import { formatTable, type SizeReport } from './report.js';
 import { seed } from './seed/index.js';
 import { formatSize, parseSize, shapeFor } from './seed/shape.js';
 import { SUITES } from './suites/index.js';
+import type { BenchSuite, PureBenchSuite, SuiteResult } from './suites/types.js';
 
 const HELP = `npm run bench -- [--sizes 1k,10k,100k] [--runs 20] [--suites a,b] [--out file.json] [--json] [--keep]
 
@@ -48,8 +49,23 @@ async function main(): Promise<void> {
     if (!values.json) process.stderr.write(line + '\n');
   };
 
-  const server = await startBenchServer();
   const reports: SizeReport[] = [];
+  const pure = suites.filter((s): s is PureBenchSuite => s.database === false);
+  const withDatabase = suites.filter((s): s is BenchSuite => s.database !== false);
+  if (pure.length > 0) {
+    const results: Record<string, SuiteResult> = {};
+    for (const suite of pure) {
+      log(`no database: ${suite.name} (${suite.description}) ...`);
+      results[suite.name] = await suite.run({ runs });
+    }
+    reports.push({ size: 'none', seed: { ms: 0, rows: {} }, suites: results });
+  }
+  if (withDatabase.length === 0) {
+    finish(values, reports, undefined, runs);
+    return;
+  }
+
+  const server = await startBenchServer();
   let postgres: Awaited<ReturnType<typeof serverInfo>> | undefined;
   try {
     postgres = await serverInfo(server.adminUrl);
@@ -64,7 +80,7 @@ async function main(): Promise<void> {
         `${formatSize(size)}: seeded in ${(seeded.ms / 1000).toFixed(1)} s ${JSON.stringify(seeded.rows)}`,
       );
       const results: SizeReport['suites'] = {};
-      for (const suite of suites) {
+      for (const suite of withDatabase) {
         log(`${formatSize(size)}: ${suite.name} (${suite.description}) ...`);
         const result = await suite.run({ url, shape, runs });
         (results as Record<string, unknown>)[suite.name] = result;
@@ -81,6 +97,15 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
+  finish(values, reports, postgres, runs);
+}
+
+function finish(
+  values: { out?: string; json: boolean },
+  reports: readonly SizeReport[],
+  postgres: Awaited<ReturnType<typeof serverInfo>> | undefined,
+  runs: number,
+): void {
   const output = {
     date: new Date().toISOString(),
     machine: {

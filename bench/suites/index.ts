@@ -1,11 +1,13 @@
 import { claims } from './claims.js';
 import { reconcilePass } from './pass.js';
 import { queries } from './queries.js';
-import type { BenchSuite } from './types.js';
+import { simulateSuite } from './simulate.js';
+import type { AnyBenchSuite } from './types.js';
 
 /**
  * Every suite, in the order they run on each size: read-only ones first, then the ones that
  * change data. Job acquisition / NOTIFY wake-up latency (issue 4) and the lifecycle scheduler
- * tick (issue 6) plug in here as further suites once those parts exist.
+ * tick (issue 6) plug in here as further suites once those parts exist. Suites with
+ * `database: false` (the simulator) run once, before any size is seeded.
  */
-export const SUITES: readonly BenchSuite[] = [reconcilePass, queries, claims];
+export const SUITES: readonly AnyBenchSuite[] = [reconcilePass, queries, claims, simulateSuite];

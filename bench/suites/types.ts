@@ -30,5 +30,19 @@ export interface SuiteResult {
 export interface BenchSuite {
   readonly name: string;
   readonly description: string;
+  readonly database?: true;
   run(ctx: BenchContext): Promise<SuiteResult>;
 }
+
+/**
+ * A suite that needs no database (pure code such as the autoscaling simulator): it runs once per
+ * bench run, before any database is seeded, and is reported as its own block.
+ */
+export interface PureBenchSuite {
+  readonly name: string;
+  readonly description: string;
+  readonly database: false;
+  run(ctx: { readonly runs: number }): Promise<SuiteResult>;
+}
+
+export type AnyBenchSuite = BenchSuite | PureBenchSuite;

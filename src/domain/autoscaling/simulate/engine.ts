@@ -6,6 +6,8 @@ import { ScheduledTargets } from './scheduled.js';
 import type { SimulationInput, SimulationResult } from './types.js';
 import { DemandLog, HistoryWindow } from './windows.js';
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** Index of the first element >= value in a sorted array. */
 function lowerBound(values: ArrayLike<number>, value: number): number {
   let low = 0;
@@ -85,25 +87,37 @@ export function simulate(input: SimulationInput): SimulationResult {
   let hits = 0;
   let misses = 0;
 
+  // One mutable inputs object, refilled per evaluation (a decision never keeps its inputs): the
+  // simulator evaluates tens of thousands of times per simulated week.
+  const counts: Mutable<PoolCounts> = {
+    running: 0,
+    eligible: 0,
+    starting: 0,
+    stopping: 0,
+    deleting: 0,
+    expired: 0,
+  };
+  const noDemand = new DemandLog().windows(from);
+  const inputs: Mutable<TargetInputs> = {
+    scheduledTarget: 0,
+    counts,
+    demand: noDemand,
+    history: null,
+    measuredLeadTimeMs,
+    timezone,
+  };
+
   const decide = (now: number): number => {
-    const starting = completions.length - head;
-    const counts: PoolCounts = {
-      running: eligible,
-      eligible,
-      starting,
-      stopping: 0,
-      deleting: 0,
-      expired: 0,
-    };
-    const since = history?.advance(now, next) ?? null;
-    const inputs: TargetInputs = {
-      scheduledTarget: scheduled.at(now),
-      counts,
-      demand: demand.windows(now),
-      history: history ? { attemptsByHourOfWeek: history.counts, since } : null,
-      measuredLeadTimeMs,
-      timezone,
-    };
+    inputs.scheduledTarget = scheduled.at(now);
+    counts.running = eligible;
+    counts.eligible = eligible;
+    counts.starting = completions.length - head;
+    // Without a policy the decision is the scheduled target: no windows to count.
+    if (policy !== null) inputs.demand = demand.windows(now);
+    if (history !== null) {
+      const since = history.advance(now, next);
+      inputs.history = { attemptsByHourOfWeek: history.counts, since };
+    }
     const decision = decideTarget(policy, inputs, new Date(now), settings);
     evaluations += 1;
     bySource[decision.source] = (bySource[decision.source] ?? 0) + 1;
