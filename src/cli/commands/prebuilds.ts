@@ -14,6 +14,7 @@ import { systemClock } from '../../util/clock.js';
 import { withDatabase } from '../database.js';
 import { addSettings, DATABASE_SETTINGS } from '../options.js';
 import { formatPlan, formatStatus } from './prebuilds-format.js';
+import { registerSimulate } from './simulate.js';
 
 /** The decision's settings: status and plan must decide as the controller does. */
 const DECISION_SETTINGS: readonly SettingKey[] = [
@@ -31,7 +32,7 @@ export function registerPrebuilds(program: Command): void {
   const prebuilds = program
     .command('prebuilds')
     .description(
-      'inspect and steer the prebuild pools: status, plan, pause, resume, invalidate, reset',
+      'inspect and steer the prebuild pools: status, plan, pause, resume, invalidate, reset, simulate',
     );
 
   addSettings(
@@ -113,4 +114,6 @@ export function registerPrebuilds(program: Command): void {
       );
     });
   }
+
+  registerSimulate(prebuilds);
 }
