@@ -18,6 +18,15 @@ const RATE = officeHours(5, 0.7);
 const MAX_RUNS = 10;
 const WARMUP = 3;
 
+const FORECAST: AutoscalingPolicy = {
+  kind: 'forecast',
+  targetHitRate: 0.95,
+  min: 0,
+  max: 50,
+  historyMs: 28 * DAY,
+  leadTimeMs: null,
+};
+
 const POLICIES: readonly { name: string; policy: AutoscalingPolicy | null; warm: boolean }[] = [
   { name: 'scheduled', policy: null, warm: false },
   {
@@ -27,26 +36,12 @@ const POLICIES: readonly { name: string; policy: AutoscalingPolicy | null; warm:
   },
   {
     name: 'forecast',
-    policy: {
-      kind: 'forecast',
-      targetHitRate: 0.95,
-      min: 0,
-      max: 50,
-      historyMs: 28 * DAY,
-      leadTimeMs: null,
-    },
+    policy: FORECAST,
     warm: false,
   },
   {
     name: 'forecast, 3 weeks of history',
-    policy: {
-      kind: 'forecast',
-      targetHitRate: 0.95,
-      min: 0,
-      max: 50,
-      historyMs: 28 * DAY,
-      leadTimeMs: null,
-    },
+    policy: FORECAST,
     warm: true,
   },
 ];

@@ -7,6 +7,7 @@ import {
   VARIABLE_NAMES,
 } from '../domain/autoscaling/index.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
+import { poolSize } from './pool-size.js';
 
 /**
  * `presets[].prebuilds.autoscaling`: exactly one of `expression` (Coder-compatible) and
@@ -14,7 +15,6 @@ import { formatDuration, parseDuration } from '../util/duration.js';
  * max, max not below the schedules when min is absent) are in validate.ts, on the raw input.
  */
 
-export const AUTOSCALING_MAX_POOL = 1000;
 export const HISTORY_MIN_MS = 3_600_000;
 export const HISTORY_MAX_MS = 90 * 86_400_000;
 export const LEAD_TIME_MIN_MS = 1_000;
@@ -36,14 +36,6 @@ const within = (min: number, max: number) => (text: string, ctx: z.RefinementCtx
     });
   }
 };
-
-const poolSize = (description: string) =>
-  z
-    .number()
-    .int()
-    .min(0)
-    .max(AUTOSCALING_MAX_POOL)
-    .meta({ description: `${description} (0..${AUTOSCALING_MAX_POOL})` });
 
 export const ExpressionSchema = z
   .string()

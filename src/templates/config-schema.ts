@@ -2,6 +2,7 @@ import { z } from 'zod/v4';
 
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { AutoscalingSchema } from './autoscaling-schema.js';
+import { poolSize } from './pool-size.js';
 
 /**
  * The template config file (YAML or JSON). This zod schema is the single source of the shape:
@@ -27,7 +28,6 @@ export const WEEKDAYS = [
   'sunday',
 ] as const;
 
-const MAX_INSTANCES = 1000;
 export const TTL_MIN_SECS = 3600;
 export const TTL_MAX_SECS = 31_536_000;
 
@@ -50,14 +50,6 @@ const duration = (description: string, min = 0) =>
     })
     .meta({ description: `${description} (durations: 500ms, 30m, 8h, 7d, 1h30m; 0 = off)` });
 
-const count = (description: string) =>
-  z
-    .number()
-    .int()
-    .min(0)
-    .max(MAX_INSTANCES)
-    .meta({ description: `${description} (0..${MAX_INSTANCES})` });
-
 export const ScheduleSchema = z
   .strictObject({
     cron: z.string().meta({
@@ -65,7 +57,7 @@ export const ScheduleSchema = z
         'five cron fields with the minute field "*": a range at hour granularity in the timezone, e.g. "* 8-18 * * 1-5" = 08:00:00-18:59:59 Monday to Friday',
       examples: ['* 8-18 * * 1-5', '* 8-14 * * 6'],
     }),
-    instances: count('pool size while this schedule matches'),
+    instances: poolSize('pool size while this schedule matches'),
   })
   .meta({ description: 'while the cron range matches, the pool size is `instances`' });
 
@@ -90,7 +82,7 @@ export const SchedulingSchema = z
 
 export const PrebuildsSchema = z
   .strictObject({
-    instances: count('pool size when no schedule matches'),
+    instances: poolSize('pool size when no schedule matches'),
     expiration_policy: z
       .strictObject({
         ttl: z

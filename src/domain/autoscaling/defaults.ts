@@ -1,4 +1,4 @@
-import type { AutoscalingSettings } from './types.js';
+import type { AutoscalingSettings, PoolCounts } from './types.js';
 
 /** PREBUILD_CONTROLLER_AUTOSCALING_MAX_TARGET's default: no policy asks for more prebuilds. */
 export const DEFAULT_MAX_TARGET = 100;
@@ -9,4 +9,14 @@ export const DEFAULT_LEAD_TIME_MS = 2 * 60_000;
 export const DEFAULT_AUTOSCALING_SETTINGS: AutoscalingSettings = {
   maxTarget: DEFAULT_MAX_TARGET,
   defaultLeadTimeMs: DEFAULT_LEAD_TIME_MS,
+};
+
+/** A pool with nothing in it. */
+export const EMPTY_POOL_COUNTS: PoolCounts = {
+  running: 0,
+  eligible: 0,
+  starting: 0,
+  stopping: 0,
+  deleting: 0,
+  expired: 0,
 };

@@ -12,6 +12,7 @@ export * from './types.js';
 export { decideTarget } from './decide.js';
 export {
   DEFAULT_AUTOSCALING_SETTINGS,
+  EMPTY_POOL_COUNTS,
   DEFAULT_LEAD_TIME_MS,
   DEFAULT_MAX_TARGET,
 } from './defaults.js';

@@ -1,5 +1,6 @@
 import {
   DEMAND_WINDOWS,
+  EMPTY_POOL_COUNTS,
   type DemandWindow,
   type DemandWindows,
   type PoolCounts,
@@ -17,14 +18,7 @@ export function windows(claims: Windows = {}, misses: Windows = {}): DemandWindo
   return { claims: fill(claims), misses: fill(misses) };
 }
 
-export const NO_COUNTS: PoolCounts = {
-  running: 0,
-  eligible: 0,
-  starting: 0,
-  stopping: 0,
-  deleting: 0,
-  expired: 0,
-};
+export const NO_COUNTS: PoolCounts = EMPTY_POOL_COUNTS;
 
 export function inputs(overrides: Partial<TargetInputs> = {}): TargetInputs {
   return {

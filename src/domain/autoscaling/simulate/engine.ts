@@ -1,4 +1,5 @@
 import { decideTarget } from '../decide.js';
+import { EMPTY_POOL_COUNTS } from '../defaults.js';
 import { hourOfWeek, localClock } from '../local-time.js';
 import type { PoolCounts, TargetInputs, TargetSource } from '../types.js';
 import { Accounting, seriesStep } from './accounting.js';
@@ -89,14 +90,7 @@ export function simulate(input: SimulationInput): SimulationResult {
 
   // One mutable inputs object, refilled per evaluation (a decision never keeps its inputs): the
   // simulator evaluates tens of thousands of times per simulated week.
-  const counts: Mutable<PoolCounts> = {
-    running: 0,
-    eligible: 0,
-    starting: 0,
-    stopping: 0,
-    deleting: 0,
-    expired: 0,
-  };
+  const counts: Mutable<PoolCounts> = { ...EMPTY_POOL_COUNTS };
   const noDemand = new DemandLog().windows(from);
   const inputs: Mutable<TargetInputs> = {
     scheduledTarget: 0,
