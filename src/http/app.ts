@@ -11,6 +11,7 @@ import YAML from 'yaml';
 import type { Logger } from '../log/logger.js';
 import { checkApiAccess } from './auth.js';
 import { AppError, type ErrorDetail } from './errors.js';
+import { observeRequests } from './observe.js';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -25,6 +26,8 @@ export interface AppOptions {
   readonly readiness: () => Promise<Readiness>;
   /** Route plugins mounted under /api/v1. */
   readonly api?: readonly FastifyPluginAsync[];
+  /** One log line per request (PREBUILD_CONTROLLER_LOG_REQUESTS); default false. */
+  readonly logRequests?: boolean;
 }
 
 function validationDetails(error: FastifyError): ErrorDetail[] {
@@ -51,6 +54,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false } },
   });
+
+  observeRequests(app, { registry: options.registry, logRequests: options.logRequests ?? false });
 
   app.addContentTypeParser(
     ['application/yaml', 'application/x-yaml', 'text/yaml'],

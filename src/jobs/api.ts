@@ -3,7 +3,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Db } from '../db/sql-files.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { Clock } from '../util/clock.js';
+import type { JobMetrics } from './metrics.js';
 import { AGENT_LIFECYCLE_STATES, type AgentLifecycleState } from './model.js';
+import { observeTimeToReady } from './prebuild-ready.js';
 import { cancelJob, getJob, listJobLogs, updateAgentLifecycle } from './service.js';
 
 // Ids are not format-checked here: an id that is not a UUID is simply not found (404).
@@ -17,7 +19,7 @@ const idParams = {
  * `/api/v1/jobs/:id`, `/jobs/:id/logs`, `/jobs/:id/cancel` and
  * `/workspaces/:id/agents/:name/lifecycle`.
  */
-export function jobsApi(deps: { db: Db; clock: Clock }): FastifyPluginAsync {
+export function jobsApi(deps: { db: Db; clock: Clock; metrics?: JobMetrics }): FastifyPluginAsync {
   return async (api) => {
     api.get<{ Params: { id: string } }>(
       '/jobs/:id',
@@ -110,6 +112,7 @@ export function jobsApi(deps: { db: Db; clock: Clock }): FastifyPluginAsync {
           case 'agent_not_found':
             throw notFound(`workspace ${id} has no agent named "${name}" in its latest build`);
           case 'updated':
+            observeTimeToReady(deps.metrics, result.prebuildReady);
             return { agent: result.agent };
         }
       },
