@@ -8,7 +8,7 @@ import { Listener } from '../db/listener.js';
 import { migrate } from '../db/migrate.js';
 import { createDbPool } from '../db/pool.js';
 import { databaseReadiness } from '../db/readiness.js';
-import { buildApp } from '../http/app.js';
+import { buildApp, type ResponseCheck } from '../http/app.js';
 import { isLoopbackAddress } from '../http/auth.js';
 import { startMetricsServer } from '../http/metrics-server.js';
 import type { Logger } from '../log/logger.js';
@@ -54,6 +54,8 @@ export interface StartOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly features?: readonly FeatureFactory[];
+  /** Checks every JSON answer against its route's schema (tests); see AppOptions. */
+  readonly checkResponse?: ResponseCheck;
 }
 
 /**
@@ -111,6 +113,7 @@ export async function startController(options: StartOptions): Promise<RunningCon
       readiness: () => databaseReadiness(pool),
       api: features.flatMap((feature) => feature.api ?? []),
       logRequests: config.logRequests,
+      ...(options.checkResponse ? { checkResponse: options.checkResponse } : {}),
     });
     cleanup.push(() => app.close());
 

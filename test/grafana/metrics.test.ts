@@ -12,6 +12,7 @@ import { type RunningController, startController } from '../../src/service/contr
 import { FEATURES } from '../../src/service/features.js';
 import { packageRoot } from '../../src/util/paths.js';
 import { useTestDatabase } from '../helpers/db.js';
+import { strictResponseCheck } from '../helpers/response-contract.js';
 import { loadRules, loadRulesTest } from './alerts.js';
 import { type Family, parseExposition } from './exposition.js';
 import { histogramOf, promqlRefs } from './promql.js';
@@ -64,7 +65,12 @@ beforeAll(async () => {
     },
     {},
   );
-  controller = await startController({ config, logger: silentLogger(), features: FEATURES });
+  controller = await startController({
+    config,
+    logger: silentLogger(),
+    features: FEATURES,
+    checkResponse: strictResponseCheck,
+  });
   const template = readFileSync(join(packageRoot, 'examples', 'quickstart.yaml'), 'utf8');
   expect((await api('POST', '/templates', template)).status).toBe(201);
   await vi.waitFor(

@@ -73,7 +73,7 @@ describe('HTTP request metrics', () => {
     expect(counts).toHaveLength(4);
     const latency = await values(registry, 'coderd_api_request_latencies_seconds');
     const count = latency.find(
-      (sample) =>
+      (sample: { metricName?: string; labels: Record<string, unknown> }) =>
         sample.metricName === 'coderd_api_request_latencies_seconds_count' &&
         sample.labels.path === '/api/v1/things/{id}' &&
         sample.labels.code === '200',

@@ -28,9 +28,9 @@ afterAll(() => app?.close());
 const metrics = () => jobMetricsFor(app.context.registry);
 
 async function observed(template: string) {
-  const values = (await metrics().timeToReady.get()).values.filter(
-    (v) => v.labels.template_name === template,
-  );
+  const values = (await metrics().timeToReady.get()).values
+    .map((v) => v as { metricName?: string; value: number; labels: Record<string, unknown> })
+    .filter((v) => v.labels.template_name === template);
   const pick = (suffix: string, le?: number) =>
     values.find(
       (v) =>
