@@ -1,7 +1,7 @@
 import type { PanelSpec, Query } from './model.js';
 
 /** Grafana unit ids used by our panels. */
-export type Unit = 'short' | 's' | 'opm' | 'percent' | 'none';
+export type Unit = 'short' | 's' | 'opm' | 'percent' | 'none' | 'bytes' | 'reqps';
 
 interface Common {
   readonly title: string;

@@ -86,3 +86,11 @@ SELECT id, template, user_id, method, status::text AS status, status_reason, pay
   attempts, sent_at
 FROM notification_messages
 WHERE id = :id::uuid;
+
+-- name: CountUndeliveredNotifications
+-- /metrics: messages waiting for a delivery attempt (new, or failed and due for a retry), from
+-- the dispatchers' partial index. Leased messages are being delivered and are not counted.
+SELECT status::text AS status, count(*)::int AS messages
+FROM notification_messages
+WHERE status IN ('pending', 'temporary_failure')
+GROUP BY status;

@@ -15,6 +15,7 @@ import { registerUsers } from './commands/users.js';
 import { registerWorkspaceCreate } from './commands/workspace-create.js';
 import { registerWorkspaces } from './commands/workspaces.js';
 import { CliError } from './errors.js';
+import { VERSION } from '../version/index.js';
 
 const NAME = 'prebuild-controller';
 
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .description(
       'Keeps pools of prebuilt workspaces warm, hands them out on claim, and runs the workspace lifecycle, on PostgreSQL.',
     )
-    .version('0.1.0')
+    .version(VERSION)
     .exitOverride()
     .configureOutput({
       // Usage errors are one line: what is wrong, and where to look.

@@ -91,6 +91,14 @@ const listenAddress = z.string().transform((text, ctx) => {
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
+const boolean = z.string().transform((text, ctx) => {
+  const value = text.trim().toLowerCase();
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${text}" must be true or false` });
+  return z.NEVER;
+});
+
 const fraction = z.string().transform((text, ctx) => {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
@@ -161,6 +169,21 @@ export const SETTINGS = {
     description: 'PostgreSQL URL; unset = embedded PostgreSQL under the data dir',
     schema: postgresUrl,
   },
+  databasePoolSize: {
+    env: 'PREBUILD_CONTROLLER_DATABASE_POOL_SIZE',
+    arg: 'n',
+    description:
+      'most database connections the process opens (unset = 10 for run; 2 + 2 x concurrency, at most 50, for provisionerd); the LISTEN connection comes on top',
+    schema: integer(2, 1000),
+  },
+  databaseStatementTimeout: {
+    env: 'PREBUILD_CONTROLLER_DATABASE_STATEMENT_TIMEOUT',
+    arg: 'duration',
+    default: '1m',
+    description:
+      'a query running longer is canceled by PostgreSQL (statement_timeout of the pool connections; 0 = no limit; migrations are not limited)',
+    schema: duration(0),
+  },
   dataDir: {
     env: 'PREBUILD_CONTROLLER_DATA_DIR',
     arg: 'path',
@@ -181,6 +204,21 @@ export const SETTINGS = {
     default: '127.0.0.1:8080',
     description: 'HTTP listen address (API, /metrics, /healthz, /readyz)',
     schema: listenAddress,
+  },
+  metricsListen: {
+    env: 'PREBUILD_CONTROLLER_METRICS_LISTEN',
+    arg: 'host:port',
+    description:
+      'also serve /metrics, /healthz and /readyz (no API) on this address, for scrapers and probes; unset = none (run still serves them on --listen; provisionerd then has no HTTP at all)',
+    schema: listenAddress,
+  },
+  logRequests: {
+    env: 'PREBUILD_CONTROLLER_LOG_REQUESTS',
+    arg: 'true|false',
+    default: 'false',
+    description:
+      'log one line per HTTP request (method, route, status, duration); probes and scrapes at debug level',
+    schema: boolean,
   },
   apiToken: {
     env: 'PREBUILD_CONTROLLER_API_TOKEN',

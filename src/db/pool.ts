@@ -41,6 +41,7 @@ export interface PoolOptions {
   readonly logger: Logger;
   readonly maximumPoolSize?: number;
   readonly applicationName?: string;
+  /** PostgreSQL's statement_timeout for the pool's connections; undefined or 0 = none. */
   readonly statementTimeoutMs?: number;
 }
 
@@ -74,7 +75,8 @@ export async function createDbPool(url: string, options: PoolOptions): Promise<D
     typeParsers,
     // The reconciler reads in its lock transaction while short write transactions run beside it.
     dangerouslyAllowForeignConnections: true,
-    statementTimeout: options.statementTimeoutMs ?? 'DISABLE_TIMEOUT',
+    // slonik maps 0 to 1 ms: "no limit" must be spelled DISABLE_TIMEOUT.
+    statementTimeout: options.statementTimeoutMs ? options.statementTimeoutMs : 'DISABLE_TIMEOUT',
     idleTimeout: 10_000,
     connectionTimeout: 10_000,
   });

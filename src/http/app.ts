@@ -11,6 +11,10 @@ import YAML from 'yaml';
 import type { Logger } from '../log/logger.js';
 import { checkApiAccess } from './auth.js';
 import { AppError, type ErrorDetail } from './errors.js';
+import { COMPONENTS } from './components.js';
+import { HEALTH_SCHEMAS } from './health-schemas.js';
+import { observeRequests } from './observe.js';
+import { OPENAPI_PATH, registerOpenApi } from './openapi.js';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -25,6 +29,34 @@ export interface AppOptions {
   readonly readiness: () => Promise<Readiness>;
   /** Route plugins mounted under /api/v1. */
   readonly api?: readonly FastifyPluginAsync[];
+  /** One log line per request (PREBUILD_CONTROLLER_LOG_REQUESTS); default false. */
+  readonly logRequests?: boolean;
+  /**
+   * Called with every JSON answer of a route that has response schemas; a message fails the
+   * answer with a 500 `response_contract` error naming it. Tests pass a strict validator here
+   * (test/helpers/response-contract.ts); production passes nothing.
+   */
+  readonly checkResponse?: ResponseCheck;
+}
+
+/** What a response check sees: the route, the status and its schema (if any), and the body. */
+export interface ResponseCheckInput {
+  readonly method: string;
+  readonly route: string;
+  readonly status: number;
+  /** The route's schema for the status (exact, then `4xx`-style, then `default`); undefined = none. */
+  readonly schema: unknown;
+  readonly body: unknown;
+}
+export type ResponseCheck = (input: ResponseCheckInput) => string | undefined;
+
+function responseSchemaFor(responses: Record<string, unknown>, status: number): unknown {
+  return (
+    responses[String(status)] ??
+    responses[`${String(status).charAt(0)}xx`] ??
+    responses[`${String(status).charAt(0)}XX`] ??
+    responses.default
+  );
 }
 
 function validationDetails(error: FastifyError): ErrorDetail[] {
@@ -51,6 +83,44 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false } },
   });
+
+  observeRequests(app, { registry: options.registry, logRequests: options.logRequests ?? false });
+
+  // Responses are serialized with JSON.stringify, never with Fastify's schema-driven serializer:
+  // fast-json-stringify silently drops every property a response schema does not list, so a new
+  // field would vanish from the API instead of failing a test. The schemas document the answers
+  // (OpenAPI) and tests validate real answers against them (checkResponse).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  const check = options.checkResponse;
+  if (check) {
+    app.addHook('onSend', async (request, reply, payload) => {
+      const responses = request.routeOptions.schema?.response as
+        Record<string, unknown> | undefined;
+      const type = String(reply.getHeader('content-type') ?? '');
+      if (!responses || typeof payload !== 'string' || !type.startsWith('application/json')) {
+        return payload;
+      }
+      const route = request.routeOptions.url ?? request.url;
+      const status = reply.statusCode;
+      const problem = check({
+        method: request.method,
+        route,
+        status,
+        schema: responseSchemaFor(responses, reply.statusCode),
+        body: JSON.parse(payload) as unknown,
+      });
+      if (problem === undefined) return payload;
+      reply.code(500);
+      return JSON.stringify({
+        code: 'response_contract',
+        message: `${request.method} ${route} ${status}: ${problem}`,
+        details: [],
+      });
+    });
+  }
+  for (const schema of COMPONENTS) app.addSchema(schema);
+  const withApi = options.api !== undefined;
+  if (withApi) await registerOpenApi(app);
 
   app.addContentTypeParser(
     ['application/yaml', 'application/x-yaml', 'text/yaml'],
@@ -103,17 +173,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }),
   );
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: HEALTH_SCHEMAS.healthz }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/readyz', { schema: HEALTH_SCHEMAS.readyz }, async (_request, reply) => {
     const readiness = await options.readiness();
     return reply.status(readiness.ready ? 200 : 503).send(readiness);
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { schema: HEALTH_SCHEMAS.metrics }, async (_request, reply) => {
     const body = await options.registry.metrics();
     return reply.header('content-type', options.registry.contentType).send(body);
   });
+
+  if (withApi) {
+    // Open like the probes: it describes the API, not data (see docs/http-api.md).
+    app.get(OPENAPI_PATH, { schema: HEALTH_SCHEMAS.openapi }, async () => app.swagger());
+  }
 
   await app.register(
     async (api) => {

@@ -2,26 +2,39 @@ import type { FastifyPluginAsync } from 'fastify';
 
 import type { Db } from '../db/sql-files.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
+import { errors, ref } from '../http/schema.js';
 import type { Clock } from '../util/clock.js';
+import { AgentJson, JobJson, JobLogs } from './api-schemas.js';
+import type { JobMetrics } from './metrics.js';
 import { AGENT_LIFECYCLE_STATES, type AgentLifecycleState } from './model.js';
+import { observeTimeToReady } from './prebuild-ready.js';
 import { cancelJob, getJob, listJobLogs, updateAgentLifecycle } from './service.js';
 
 // Ids are not format-checked here: an id that is not a UUID is simply not found (404).
 const idParams = {
   type: 'object',
-  properties: { id: { type: 'string' } },
+  properties: { id: { type: 'string', description: 'job id' } },
   required: ['id'],
 } as const;
+
+const TAGS = ['jobs'];
 
 /**
  * `/api/v1/jobs/:id`, `/jobs/:id/logs`, `/jobs/:id/cancel` and
  * `/workspaces/:id/agents/:name/lifecycle`.
  */
-export function jobsApi(deps: { db: Db; clock: Clock }): FastifyPluginAsync {
+export function jobsApi(deps: { db: Db; clock: Clock; metrics?: JobMetrics }): FastifyPluginAsync {
   return async (api) => {
     api.get<{ Params: { id: string } }>(
       '/jobs/:id',
-      { schema: { params: idParams } },
+      {
+        schema: {
+          summary: 'A provisioner job with its build',
+          tags: TAGS,
+          params: idParams,
+          response: { 200: ref(JobJson), ...errors(404) },
+        },
+      },
       async (request) => {
         const job = await getJob(deps.db, request.params.id);
         if (!job) throw notFound(`job ${request.params.id} not found`);
@@ -34,15 +47,26 @@ export function jobsApi(deps: { db: Db; clock: Clock }): FastifyPluginAsync {
       '/jobs/:id/logs',
       {
         schema: {
+          summary: "A job's log lines, oldest first",
+          tags: TAGS,
           params: idParams,
           querystring: {
             type: 'object',
             properties: {
-              after: { type: 'string', pattern: '^[0-9]{1,15}$' },
-              limit: { type: 'string', pattern: '^[0-9]{1,5}$' },
+              after: {
+                type: 'string',
+                pattern: '^[0-9]{1,15}$',
+                description: 'only lines with a larger id',
+              },
+              limit: {
+                type: 'string',
+                pattern: '^[0-9]{1,5}$',
+                description: 'at most this many lines, 1 to 10000 (default 1000)',
+              },
             },
             additionalProperties: false,
           },
+          response: { 200: JobLogs, ...errors(400, 404) },
         },
       },
       async (request) => {
@@ -64,7 +88,14 @@ export function jobsApi(deps: { db: Db; clock: Clock }): FastifyPluginAsync {
 
     api.post<{ Params: { id: string } }>(
       '/jobs/:id/cancel',
-      { schema: { params: idParams } },
+      {
+        schema: {
+          summary: 'Cancel a job: a pending one at once, a running one via its daemon',
+          tags: TAGS,
+          params: idParams,
+          response: { 200: ref(JobJson), ...errors(404, 409) },
+        },
+      },
       async (request) => {
         const result = await cancelJob(deps.db, request.params.id, deps.clock.now());
         switch (result.outcome) {
@@ -83,9 +114,17 @@ export function jobsApi(deps: { db: Db; clock: Clock }): FastifyPluginAsync {
       '/workspaces/:id/agents/:name/lifecycle',
       {
         schema: {
+          summary: "An agent of the workspace's latest build reports its lifecycle state",
+          description:
+            'When the last agent of a prebuild reports `ready`, the prebuild becomes eligible for claims.',
+          tags: TAGS,
+          response: { 200: AgentJson, ...errors(400, 404) },
           params: {
             type: 'object',
-            properties: { id: { type: 'string' }, name: { type: 'string' } },
+            properties: {
+              id: { type: 'string', description: 'workspace id' },
+              name: { type: 'string', description: 'agent name' },
+            },
             required: ['id', 'name'],
           },
           body: {
@@ -110,6 +149,7 @@ export function jobsApi(deps: { db: Db; clock: Clock }): FastifyPluginAsync {
           case 'agent_not_found':
             throw notFound(`workspace ${id} has no agent named "${name}" in its latest build`);
           case 'updated':
+            observeTimeToReady(deps.metrics, result.prebuildReady);
             return { agent: result.agent };
         }
       },

@@ -6,6 +6,7 @@ import { withTransaction } from '../db/tx.js';
 import type { AgentDeclaration } from '../provisioners/types.js';
 import { SYSTEM_USER_ID } from './model.js';
 import { type JobCompletedPayload, notify } from './notify.js';
+import { type PrebuildReady, prebuildBecameReady } from './prebuild-ready.js';
 import {
   AutostopError,
   type AutostopTimes,
@@ -97,6 +98,8 @@ export interface FinishedJob {
   readonly createdAt: Date;
   readonly startedAt: Date | null;
   readonly build: BuildContext | null;
+  /** The prebuild this completion made eligible for claims (for the time-to-ready histogram). */
+  readonly prebuildReady: PrebuildReady | null;
 }
 
 /**
@@ -126,9 +129,16 @@ export async function finishJob(
     });
     if (!row) return null;
     const build = await getBuildContext.maybeOne(tx, { job_id: jobId });
+    let prebuildReady: PrebuildReady | null = null;
     // A job canceled while it ran ends "canceled" even if the provisioner finished: no effects.
     if (build && row.job_status === 'succeeded' && outcome.kind === 'succeeded') {
-      await applySuccessfulBuild(tx, build, outcome.agents, now, args.defaultQuietHours);
+      prebuildReady = await applySuccessfulBuild(
+        tx,
+        build,
+        outcome.agents,
+        now,
+        args.defaultQuietHours,
+      );
     }
     // The owner hears about a failed automatic build or an auto-delete iff this commits.
     if (build) await notifyAutomaticBuildOutcomes(tx, [jobId], now);
@@ -149,6 +159,7 @@ export async function finishJob(
       createdAt: row.created_at,
       startedAt: row.started_at,
       build,
+      prebuildReady,
     };
   });
 }
@@ -160,27 +171,31 @@ export function notifyJobsCompleted(
   return notify(db, CHANNELS.jobCompleted, payloads);
 }
 
-/** The side effects of a successful build, by transition. */
+/**
+ * The side effects of a successful build, by transition. Returns the prebuild the build made
+ * eligible for claims (a creation build whose agents are all ready at once), else null.
+ */
 export async function applySuccessfulBuild(
   tx: Db,
   build: BuildContext,
   agents: readonly AgentDeclaration[],
   now: Date,
   defaultQuietHours: string = DEFAULT_QUIET_HOURS,
-): Promise<void> {
-  if (build.workspace_deleted) return;
+): Promise<PrebuildReady | null> {
+  if (build.workspace_deleted) return null;
   switch (build.transition) {
-    case 'start':
+    case 'start': {
       await setStartBuildDeadline(tx, build, now, defaultQuietHours);
-      await recordBuildAgents(tx, build, agents, now);
+      const ready = await recordBuildAgents(tx, build, agents, now);
       await refreshNextStartAt(tx, build, now);
-      return;
+      return ready;
+    }
     case 'stop':
       await refreshNextStartAt(tx, build, now);
-      return;
+      return null;
     case 'delete':
       await markWorkspaceDeleted(tx, build, now);
-      return;
+      return null;
   }
 }
 
@@ -240,14 +255,17 @@ export function startBuildAutostop(
   }
 }
 
-/** The agents a start build declared, with their lifecycle state. */
+/**
+ * The agents a start build declared, with their lifecycle state. A prebuild's creation build
+ * whose agents are all ready now is eligible for claims from this commit on: returned.
+ */
 export async function recordBuildAgents(
   tx: Db,
   build: BuildContext,
   agents: readonly AgentDeclaration[],
   now: Date,
-): Promise<void> {
-  if (agents.length === 0) return;
+): Promise<PrebuildReady | null> {
+  if (agents.length === 0) return null;
   await upsertAgents.exec(tx, {
     workspace_id: build.workspace_id,
     build_id: build.build_id,
@@ -255,6 +273,9 @@ export async function recordBuildAgents(
     states: agents.map((agent) => agent.lifecycle_state),
     now,
   });
+  const creation = build.owner_id === SYSTEM_USER_ID && build.build_number === 1;
+  const allReady = agents.every((agent) => agent.lifecycle_state === 'ready');
+  return creation && allReady ? prebuildBecameReady(tx, build.build_id, now) : null;
 }
 
 /**

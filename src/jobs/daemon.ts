@@ -12,6 +12,7 @@ import type { Acquirer } from './acquirer.js';
 import type { JobMetrics } from './metrics.js';
 import type { ProvisionerType, Tags } from './model.js';
 import { notify } from './notify.js';
+import { observeTimeToReady, prebuildBecameReady } from './prebuild-ready.js';
 import { JobRun } from './runner.js';
 import { AbortError, sleep } from './sleep.js';
 import { formatTags } from './tags.js';
@@ -212,12 +213,14 @@ export class ProvisionerDaemon implements Component {
   #agentsReadyLater(buildId: string, delayMs: number): void {
     const fire = async () => {
       try {
-        const agents = await markAgentsReady.any(this.#options.db, {
-          build_id: buildId,
-          now: this.#options.clock.now(),
-        });
+        const now = this.#options.clock.now();
+        const agents = await markAgentsReady.any(this.#options.db, { build_id: buildId, now });
         const workspaceId = agents[0]?.workspace_id;
         if (workspaceId) {
+          observeTimeToReady(
+            this.#options.metrics,
+            await prebuildBecameReady(this.#options.db, buildId, now),
+          );
           await notify(this.#options.db, CHANNELS.reconcile, [
             { reason: 'agents_ready', workspace_id: workspaceId },
           ]);

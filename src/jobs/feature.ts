@@ -44,5 +44,5 @@ export const jobsFeature: FeatureFactory = (context) => {
   components.push(
     new JobReaper({ db: pool, clock, logger, timeoutMs: config.jobReaperTimeout, metrics }),
   );
-  return { components, api: [jobsApi({ db: pool, clock })] };
+  return { components, api: [jobsApi({ db: pool, clock, metrics })] };
 };

@@ -10,6 +10,8 @@ export interface JobMetrics {
   readonly reaped: Counter<'provisioner' | 'type'>;
   readonly waitSeconds: Histogram<'provisioner' | 'type'>;
   readonly runSeconds: Histogram<'provisioner' | 'type' | 'status'>;
+  /** Prebuild creation job start to eligible for claims, per preset. */
+  readonly timeToReady: Histogram<'template_name' | 'preset_name' | 'organization_name'>;
   /** Set the scrape-time source of the queue depth gauge (the DB query lives with the feature). */
   setQueueDepthSource(source: QueueDepthSource): void;
 }
@@ -91,6 +93,13 @@ export function jobMetricsFor(registry: Registry): JobMetrics {
       help: 'Time from a job being acquired to its completion, by final status.',
       labelNames: ['provisioner', 'type', 'status'],
       buckets: [0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+      registers,
+    }),
+    timeToReady: new Histogram({
+      name: 'coderd_prebuilt_workspaces_time_to_ready_seconds',
+      help: "Time from a prebuilt workspace's creation job starting to the prebuild being eligible for claims (build succeeded, every agent ready), per preset; observed when it becomes eligible.",
+      labelNames: ['template_name', 'preset_name', 'organization_name'],
+      buckets: [1, 5, 10, 30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600],
       registers,
     }),
     setQueueDepthSource: (source) => {

@@ -5,6 +5,7 @@ import type { Logger } from '../log/logger.js';
 import type { Provisioner, ProvisionResult } from '../provisioners/types.js';
 import type { Clock } from '../util/clock.js';
 import { type FinishedJob, finishJob, type JobOutcome } from './complete.js';
+import { observeTimeToReady } from './prebuild-ready.js';
 import { JobLogWriter } from './log-writer.js';
 import type { JobMetrics } from './metrics.js';
 import { BuildJobInput, JOB_ERROR_CODES, type JobRow } from './model.js';
@@ -234,6 +235,7 @@ export class JobRun {
       const code = outcome.kind === 'failed' ? outcome.errorCode : 'unknown';
       ctx.metrics?.failed.inc({ ...labels, error_code: code });
     }
+    observeTimeToReady(ctx.metrics, finished.prebuildReady);
     if (finished.startedAt) {
       ctx.metrics?.runSeconds.observe(
         { ...labels, status: finished.status },

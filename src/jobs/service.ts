@@ -6,6 +6,7 @@ import { withTransaction } from '../db/tx.js';
 import { notifyJobsCompleted } from './complete.js';
 import type { AgentLifecycleState } from './model.js';
 import { notify } from './notify.js';
+import { type PrebuildReady, prebuildBecameReady } from './prebuild-ready.js';
 
 export const JobView = z.object({
   id: z.string(),
@@ -135,7 +136,12 @@ export async function cancelJob(db: Db, jobId: string, now: Date): Promise<Cance
 }
 
 export type AgentUpdateResult =
-  | { readonly outcome: 'updated'; readonly agent: AgentView }
+  | {
+      readonly outcome: 'updated';
+      readonly agent: AgentView;
+      /** The prebuild this report made eligible for claims, if any. */
+      readonly prebuildReady: PrebuildReady | null;
+    }
   | { readonly outcome: 'workspace_not_found' | 'agent_not_found' };
 
 /** An agent of the workspace's latest build reports its lifecycle state. */
@@ -154,10 +160,14 @@ export async function updateAgentLifecycle(
       now: args.now,
     });
     if (!agent) return { outcome: 'agent_not_found' } as const;
+    const prebuildReady =
+      args.state === 'ready'
+        ? await prebuildBecameReady(tx, agent.workspace_build_id, args.now)
+        : null;
     // Readiness changes which prebuilds can be claimed: the reconciler should look now.
     await notify(tx, CHANNELS.reconcile, [
       { reason: 'agent_lifecycle', workspace_id: args.workspaceId },
     ]);
-    return { outcome: 'updated', agent } as const;
+    return { outcome: 'updated', agent, prebuildReady } as const;
   });
 }

@@ -85,3 +85,9 @@ export const messageById = defineQuery<{ id: string }, typeof NotificationMessag
   'NotificationMessageById',
   NotificationMessage,
 );
+
+const Undelivered = z.object({ status: z.string(), messages: z.number() });
+export const countUndelivered = defineQuery<Record<string, never>, typeof Undelivered>(
+  'CountUndeliveredNotifications',
+  Undelivered,
+);

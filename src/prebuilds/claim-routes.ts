@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 
 import type { Db } from '../db/sql-files.js';
+import { errors } from '../http/schema.js';
+import { CreatedWorkspace } from '../workspaces/api-schemas.js';
 import type { Clock } from '../util/clock.js';
 import type { CreateWorkspaceInput } from './create-request.js';
 import { createdWorkspaceJson, createWorkspace } from './create-workspace.js';
@@ -37,7 +39,16 @@ export function workspaceCreateRoute(deps: {
   return async (api) => {
     api.post<{ Body: CreateWorkspaceInput }>(
       '/workspaces',
-      { schema: { body: createBody } },
+      {
+        schema: {
+          summary: 'Create a workspace: claims a ready prebuild of the preset when there is one',
+          description:
+            'With a preset that has prebuilds and a ready one, ownership moves to the user at once (`claimed: true`) and a start build runs for them; otherwise a new workspace is built.',
+          tags: ['workspaces'],
+          body: createBody,
+          response: { 201: CreatedWorkspace, ...errors(400, 404, 409) },
+        },
+      },
       async (request, reply) => {
         const created = await createWorkspace(deps.db, request.body, deps.clock.now(), {
           ...(deps.metrics ? { metrics: deps.metrics } : {}),

@@ -2,15 +2,17 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { DatabasePool } from 'slonik';
 
 import type { PrebuildOptions } from '../domain/prebuilds/options.js';
+import { errors } from '../http/schema.js';
 import type { Clock } from '../util/clock.js';
 import { invalidatePreset, presetsPlan, presetsStatus, resetPreset } from './admin.js';
+import { Paused, PresetChanged, PresetsPlan, PresetsStatus } from './api-schemas.js';
 import { setReconciliationPaused } from './settings.js';
 import type { StateViewCache } from './state-view.js';
 
 const idParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'string', minLength: 1 } },
+  properties: { id: { type: 'string', minLength: 1, description: 'preset id' } },
 } as const;
 
 export interface PresetRoutesDeps {
@@ -29,8 +31,29 @@ export interface PresetRoutesDeps {
 export function presetRoutes(deps: PresetRoutesDeps): FastifyPluginAsync {
   const { db, clock, options } = deps;
   return async (api) => {
-    api.get('/presets', async () => presetsStatus(db, clock.now(), options));
-    api.get('/presets/plan', async () => presetsPlan(db, clock.now(), options));
+    api.get(
+      '/presets',
+      {
+        schema: {
+          summary: 'Prebuild pool status per preset',
+          description: '`ready` counts the prebuilds eligible for claims.',
+          tags: ['prebuilds'],
+          response: { 200: PresetsStatus, ...errors() },
+        },
+      },
+      async () => presetsStatus(db, clock.now(), options),
+    );
+    api.get(
+      '/presets/plan',
+      {
+        schema: {
+          summary: 'What the next reconciliation pass would do, per preset (writes nothing)',
+          tags: ['prebuilds'],
+          response: { 200: PresetsPlan, ...errors() },
+        },
+      },
+      async () => presetsPlan(db, clock.now(), options),
+    );
 
     for (const [action, change] of [
       ['invalidate', invalidatePreset],
@@ -38,7 +61,17 @@ export function presetRoutes(deps: PresetRoutesDeps): FastifyPluginAsync {
     ] as const) {
       api.post<{ Params: { id: string } }>(
         `/presets/:id/${action}`,
-        { schema: { params: idParams } },
+        {
+          schema: {
+            summary:
+              action === 'invalidate'
+                ? "Expire the preset's prebuilds: the reconciler replaces them"
+                : "Clear the preset's failure hard limit: creation resumes",
+            tags: ['prebuilds'],
+            params: idParams,
+            response: { 200: PresetChanged, ...errors(404) },
+          },
+        },
         async (request) => {
           const preset = await change(db, request.params.id, clock.now());
           deps.stateCache?.invalidate();
@@ -51,7 +84,11 @@ export function presetRoutes(deps: PresetRoutesDeps): FastifyPluginAsync {
       ['pause', true],
       ['resume', false],
     ] as const) {
-      api.post(`/prebuilds/${action}`, async () => {
+      const summary = paused
+        ? 'Pause reconciliation: no prebuild is created or deleted'
+        : 'Resume reconciliation';
+      const schema = { summary, tags: ['prebuilds'], response: { 200: Paused, ...errors() } };
+      api.post(`/prebuilds/${action}`, { schema }, async () => {
         await setReconciliationPaused(db, paused, clock.now());
         deps.stateCache?.invalidate();
         return { paused };

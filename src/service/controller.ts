@@ -8,12 +8,17 @@ import { Listener } from '../db/listener.js';
 import { migrate } from '../db/migrate.js';
 import { createDbPool } from '../db/pool.js';
 import { databaseReadiness } from '../db/readiness.js';
-import { buildApp } from '../http/app.js';
+import { buildApp, type ResponseCheck } from '../http/app.js';
 import { isLoopbackAddress } from '../http/auth.js';
+import { startMetricsServer } from '../http/metrics-server.js';
 import type { Logger } from '../log/logger.js';
+import { observeDbPool } from '../metrics/db-pool.js';
 import { createRegistry } from '../metrics/registry.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import type { Component } from './component.js';
+
+/** Database connections of `run` when PREBUILD_CONTROLLER_DATABASE_POOL_SIZE is unset. */
+export const DEFAULT_POOL_SIZE = 10;
 
 /** What every part of a running controller shares. */
 export interface ControllerContext {
@@ -39,6 +44,8 @@ export interface RunningController {
   readonly app: FastifyInstance;
   /** Base URL the HTTP server listens on. */
   readonly url: string;
+  /** Base URL of the metrics-only server (PREBUILD_CONTROLLER_METRICS_LISTEN), if any. */
+  readonly metricsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -47,6 +54,8 @@ export interface StartOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly features?: readonly FeatureFactory[];
+  /** Checks every JSON answer against its route's schema (tests); see AppOptions. */
+  readonly checkResponse?: ResponseCheck;
 }
 
 /**
@@ -64,18 +73,25 @@ export async function startController(options: StartOptions): Promise<RunningCon
   };
   try {
     await migrate(database.url, logger);
-    const pool = await createDbPool(database.url, { logger });
+    const poolSize = config.databasePoolSize ?? DEFAULT_POOL_SIZE;
+    const pool = await createDbPool(database.url, {
+      logger,
+      maximumPoolSize: poolSize,
+      statementTimeoutMs: config.databaseStatementTimeout,
+    });
     cleanup.push(() => pool.end());
     const listener = new Listener(database.url, logger);
     await listener.start();
     cleanup.push(() => listener.stop());
 
+    const registry = createRegistry();
+    observeDbPool(registry, pool, poolSize);
     const context: ControllerContext = {
       config,
       logger,
       pool,
       listener,
-      registry: createRegistry(),
+      registry,
       clock: options.clock ?? systemClock,
       databaseUrl: database.url,
     };
@@ -96,8 +112,23 @@ export async function startController(options: StartOptions): Promise<RunningCon
       apiToken: config.apiToken,
       readiness: () => databaseReadiness(pool),
       api: features.flatMap((feature) => feature.api ?? []),
+      logRequests: config.logRequests,
+      ...(options.checkResponse ? { checkResponse: options.checkResponse } : {}),
     });
     cleanup.push(() => app.close());
+
+    let metricsUrl: string | undefined;
+    if (config.metricsListen) {
+      const metricsServer = await startMetricsServer({
+        listen: config.metricsListen,
+        logger,
+        registry,
+        readiness: () => databaseReadiness(pool),
+        logRequests: config.logRequests,
+      });
+      cleanup.push(() => metricsServer.app.close());
+      metricsUrl = metricsServer.url;
+    }
 
     for (const component of components) {
       await component.start();
@@ -113,6 +144,7 @@ export async function startController(options: StartOptions): Promise<RunningCon
       context,
       app,
       url: address,
+      metricsUrl,
       stop: () => {
         stopping ??= (async () => {
           log.info('shutting down');

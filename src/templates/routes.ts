@@ -2,8 +2,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { DatabasePool } from 'slonik';
 
 import { badRequest } from '../http/errors.js';
+import { errors } from '../http/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
+import { PushPlan, PushResult, TemplateList } from './api-schemas.js';
+import { templateConfigJsonSchema } from './json-schema.js';
 import { listTemplates } from './list.js';
 import { planPush, pushTemplate } from './push.js';
 import { validateTemplateConfig } from './validate.js';
@@ -16,7 +19,13 @@ export interface TemplateRoutesOptions {
 
 const PushQuery = {
   type: 'object',
-  properties: { dry_run: { type: 'string', enum: ['true', 'false'] } },
+  properties: {
+    dry_run: {
+      type: 'string',
+      enum: ['true', 'false'],
+      description: 'true: validate and show what a push would do, write nothing',
+    },
+  },
   additionalProperties: false,
 } as const;
 
@@ -29,7 +38,26 @@ export function templateRoutes(options: TemplateRoutesOptions): FastifyPluginAsy
   return async (app) => {
     app.post<{ Querystring: { dry_run?: 'true' | 'false' } }>(
       '/templates',
-      { schema: { querystring: PushQuery } },
+      {
+        schema: {
+          summary: 'Push a template config (YAML or JSON): it becomes the active version',
+          description:
+            '201 when a new version was created, 200 with `changed: false` for content identical to the active version, 200 with `plan` for `?dry_run=true`. 400 lists every problem of the config with its path.',
+          tags: ['templates'],
+          querystring: PushQuery,
+          response: {
+            200: { oneOf: [PushResult, PushPlan] },
+            201: PushResult,
+            ...errors(400),
+          },
+        },
+        config: {
+          openapiBody: {
+            schema: templateConfigJsonSchema(),
+            contentTypes: ['application/yaml', 'application/json'],
+          },
+        },
+      },
       async (request, reply) => {
         const result = validateTemplateConfig(request.body);
         if (!result.ok) {
@@ -62,8 +90,18 @@ export function templateRoutes(options: TemplateRoutesOptions): FastifyPluginAsy
       },
     );
 
-    app.get('/templates', async () => ({
-      templates: await listTemplates(options.pool, options.clock.now()),
-    }));
+    app.get(
+      '/templates',
+      {
+        schema: {
+          summary: 'List templates with their active version and presets',
+          tags: ['templates'],
+          response: { 200: TemplateList, ...errors() },
+        },
+      },
+      async () => ({
+        templates: await listTemplates(options.pool, options.clock.now()),
+      }),
+    );
   };
 }

@@ -1,8 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
 
 import type { Db } from '../db/sql-files.js';
+import { errors, ref } from '../http/schema.js';
 import type { Transition } from '../jobs/model.js';
 import type { Clock } from '../util/clock.js';
+import {
+  ManualBuild,
+  WorkspaceJson,
+  WorkspaceList,
+  WorkspaceWithBump,
+  WorkspaceWithWarnings,
+} from './api-schemas.js';
 import { createManualBuild, MANUAL_TRANSITIONS } from './builds.js';
 import { extendDeadline, recordActivity, setAutostart, setDormant, setTtl } from './schedule.js';
 import { listWorkspaceViews, requireWorkspaceView, workspaceJson } from './view.js';
@@ -10,9 +18,11 @@ import { listWorkspaceViews, requireWorkspaceView, workspaceJson } from './view.
 // Ids are not format-checked by the schema: an id that is not a UUID is simply not found (404).
 const idParams = {
   type: 'object',
-  properties: { id: { type: 'string' } },
+  properties: { id: { type: 'string', description: 'workspace id, or owner/name' } },
   required: ['id'],
 } as const;
+
+const TAGS = ['workspaces'];
 
 const body = (properties: Record<string, object>) =>
   ({
@@ -36,14 +46,17 @@ export function workspaceRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAs
       '/workspaces',
       {
         schema: {
+          summary: 'List workspaces (prebuilt ones included) with their latest build',
+          tags: TAGS,
           querystring: {
             type: 'object',
             properties: {
-              owner: { type: 'string', minLength: 1 },
-              template: { type: 'string', minLength: 1 },
+              owner: { type: 'string', minLength: 1, description: 'owner id or username' },
+              template: { type: 'string', minLength: 1, description: 'template id or name' },
             },
             additionalProperties: false,
           },
+          response: { 200: WorkspaceList, ...errors(400) },
         },
       },
       async (request) => {
@@ -54,7 +67,14 @@ export function workspaceRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAs
 
     api.get<{ Params: { id: string } }>(
       '/workspaces/:id',
-      { schema: { params: idParams } },
+      {
+        schema: {
+          summary: 'A workspace with its latest build, deadline and schedule',
+          tags: TAGS,
+          params: idParams,
+          response: { 200: ref(WorkspaceJson), ...errors(404) },
+        },
+      },
       async (request) => workspaceJson(await requireWorkspaceView(db, request.params.id)),
     );
 
@@ -62,8 +82,11 @@ export function workspaceRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAs
       '/workspaces/:id/builds',
       {
         schema: {
+          summary: 'Start, stop or delete a workspace (a build)',
+          tags: TAGS,
           params: idParams,
           body: body({ transition: { type: 'string', enum: [...MANUAL_TRANSITIONS] } }),
+          response: { 201: ManualBuild, ...errors(400, 404, 409) },
         },
       },
       async (request, reply) => {
@@ -79,31 +102,75 @@ export function workspaceRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAs
 
     api.put<WithId<{ schedule: string | null }>>(
       '/workspaces/:id/autostart',
-      { schema: { params: idParams, body: body({ schedule: { type: ['string', 'null'] } }) } },
+      {
+        schema: {
+          summary: 'Set (or remove with null) the autostart schedule',
+          tags: TAGS,
+          params: idParams,
+          body: body({
+            schedule: {
+              type: ['string', 'null'],
+              description: 'weekly cron, e.g. "CRON_TZ=Europe/Berlin 30 8 * * 1-5"',
+            },
+          }),
+          response: { 200: WorkspaceWithWarnings, ...errors(400, 404, 409) },
+        },
+      },
       async (request) => setAutostart(db, request.params.id, request.body.schedule, clock.now()),
     );
 
     api.put<WithId<{ ttl_ms: number | null }>>(
       '/workspaces/:id/ttl',
-      { schema: { params: idParams, body: body({ ttl_ms: { type: ['integer', 'null'] } }) } },
+      {
+        schema: {
+          summary: 'Set (or remove with null) the time until autostop after a start',
+          tags: TAGS,
+          params: idParams,
+          body: body({ ttl_ms: { type: ['integer', 'null'], description: 'milliseconds' } }),
+          response: { 200: ref(WorkspaceJson), ...errors(400, 404, 409) },
+        },
+      },
       async (request) => setTtl(db, request.params.id, request.body.ttl_ms, clock.now()),
     );
 
     api.put<WithId<{ deadline: string }>>(
       '/workspaces/:id/extend',
-      { schema: { params: idParams, body: body({ deadline: { type: 'string' } }) } },
+      {
+        schema: {
+          summary: "Move the running build's autostop deadline",
+          tags: TAGS,
+          params: idParams,
+          body: body({ deadline: { type: 'string', description: 'ISO 8601 instant' } }),
+          response: { 200: ref(WorkspaceJson), ...errors(400, 404, 409) },
+        },
+      },
       async (request) => extendDeadline(db, request.params.id, request.body.deadline, clock.now()),
     );
 
     api.put<WithId<{ dormant: boolean }>>(
       '/workspaces/:id/dormant',
-      { schema: { params: idParams, body: body({ dormant: { type: 'boolean' } }) } },
+      {
+        schema: {
+          summary: 'Mark a workspace dormant (it is stopped) or wake it up',
+          tags: TAGS,
+          params: idParams,
+          body: body({ dormant: { type: 'boolean' } }),
+          response: { 200: ref(WorkspaceJson), ...errors(400, 404, 409) },
+        },
+      },
       async (request) => setDormant(db, request.params.id, request.body.dormant, clock.now()),
     );
 
     api.post<{ Params: { id: string } }>(
       '/workspaces/:id/activity',
-      { schema: { params: idParams } },
+      {
+        schema: {
+          summary: 'Record activity: bumps last_used_at and, per the template, the deadline',
+          tags: TAGS,
+          params: idParams,
+          response: { 200: WorkspaceWithBump, ...errors(404, 409) },
+        },
+      },
       async (request) => recordActivity(db, request.params.id, clock.now()),
     );
   };

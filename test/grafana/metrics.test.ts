@@ -12,6 +12,7 @@ import { type RunningController, startController } from '../../src/service/contr
 import { FEATURES } from '../../src/service/features.js';
 import { packageRoot } from '../../src/util/paths.js';
 import { useTestDatabase } from '../helpers/db.js';
+import { strictResponseCheck } from '../helpers/response-contract.js';
 import { loadRules, loadRulesTest } from './alerts.js';
 import { type Family, parseExposition } from './exposition.js';
 import { histogramOf, promqlRefs } from './promql.js';
@@ -30,6 +31,11 @@ let scrape: string;
 
 /** Labels Prometheus adds to every scraped series. */
 const TARGET_LABELS = ['job', 'instance'];
+
+/** Series Prometheus records for every scrape target itself (not on /metrics). */
+const SCRAPE_SERIES: ReadonlyMap<string, Family> = new Map([
+  ['up', { name: 'up', type: 'gauge', help: 'scrape succeeded', samples: [] }],
+]);
 
 async function api(method: 'GET' | 'POST', url: string, payload?: object | string) {
   const response = await controller.app.inject({
@@ -59,7 +65,12 @@ beforeAll(async () => {
     },
     {},
   );
-  controller = await startController({ config, logger: silentLogger(), features: FEATURES });
+  controller = await startController({
+    config,
+    logger: silentLogger(),
+    features: FEATURES,
+    checkResponse: strictResponseCheck,
+  });
   const template = readFileSync(join(packageRoot, 'examples', 'quickstart.yaml'), 'utf8');
   expect((await api('POST', '/templates', template)).status).toBe(201);
   await vi.waitFor(
@@ -137,6 +148,8 @@ function uses(): Use[] {
 describe('what the dashboards and alert rules read, against a real scrape', () => {
   /** The family a selector reads and whether it names one of a histogram's series. */
   function resolve(metric: string): { family?: Family; bucket: boolean } {
+    const scraped = SCRAPE_SERIES.get(metric);
+    if (scraped) return { family: scraped, bucket: false };
     const direct = families.get(metric);
     if (direct) return { family: direct, bucket: false };
     const base = histogramOf(metric);
@@ -213,7 +226,9 @@ describe('what the dashboards and alert rules read, against a real scrape', () =
     // promtool's lint rules (counters end in _total, nothing else does, every family has help,
     // names are snake_case, durations in seconds); prom-client's default nodejs_* metrics break
     // the _total one, ours must not.
-    const ours = [...families.values()].filter((family) => family.name.startsWith('coderd_'));
+    const ours = [...families.values()].filter((family) =>
+      /^(coderd|prebuild_controller)_/.test(family.name),
+    );
     expect(ours.length).toBeGreaterThan(25);
     for (const { name, type, help } of ours) {
       expect(name).toMatch(/^[a-z][a-z0-9_]*$/);

@@ -10,6 +10,7 @@ import { createRegistry } from '../../src/metrics/registry.js';
 import type { ControllerContext, FeatureFactory } from '../../src/service/controller.js';
 import type { Clock } from '../../src/util/clock.js';
 import type { TestDatabase } from './db.js';
+import { strictResponseCheck } from './response-contract.js';
 
 export const TEST_TOKEN = 'test-token-123';
 export const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
@@ -22,7 +23,8 @@ export interface TestApp {
 
 /**
  * The HTTP app with the given features on a test database, without listening and without
- * starting the features' components (tests start those they need).
+ * starting the features' components (tests start those they need). Every JSON answer is checked
+ * against its route's response schema (a mismatch is a 500 `response_contract`).
  */
 export async function buildTestApp(
   db: TestDatabase,
@@ -52,6 +54,7 @@ export async function buildTestApp(
     apiToken: TEST_TOKEN,
     readiness: () => databaseReadiness(db.pool),
     api: built.flatMap((feature) => feature.api ?? []),
+    checkResponse: strictResponseCheck,
   });
   return {
     app,

@@ -107,7 +107,9 @@ describe('prebuild-controller provisionerd', () => {
     expect(tags.output()).toContain('--tags: "no-equals-sign" must be key=value');
     const listen = provisionerd(['--metrics-listen', 'everywhere']);
     expect(await listen.exited).toBe(2);
-    expect(listen.output()).toContain('--metrics-listen: "everywhere" must be host:port');
+    expect(listen.output()).toContain(
+      '--metrics-listen (env PREBUILD_CONTROLLER_METRICS_LISTEN): "everywhere" must be host:port',
+    );
   });
 
   it(

@@ -21,6 +21,20 @@ import { createTarget, enqueue } from './helpers.js';
 
 const db = useTestDatabase();
 
+/** Resolves once some session of the test database waits on a lock. */
+async function waitForLockWaiter(): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const waiting = await db.pool.oneFirst(
+      sql.type(z.object({ n: z.number() }))`
+        SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    if (waiting > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('no session started waiting on a lock within 30 s');
+}
+
 const Params = z.object({ name: z.string(), value: z.string() });
 async function buildParameters(buildId: string) {
   const rows = await db.pool.any(
@@ -179,8 +193,10 @@ describe('enqueueWorkspaceBuild', () => {
     });
     await inserted;
     const second = withTransaction(db.pool, {}, (tx) => enqueueWorkspaceBuild(tx, request));
-    // The second blocks on the first's uncommitted key until the first commits.
-    setTimeout(releaseFirst, 200);
+    // The second blocks on the first's uncommitted key until the first commits: release the
+    // first only once the second is seen waiting on a lock (a fixed delay is flaky under load).
+    await waitForLockWaiter();
+    releaseFirst();
     const [a, b] = await Promise.allSettled([first, second]);
     expect(a.status).toBe('fulfilled');
     expect(b.status).toBe('rejected');

@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/log/logger.js';
 import { type RunningController, startController } from '../../src/service/controller.js';
 import { FEATURES } from '../../src/service/features.js';
 import { useTestDatabase } from '../helpers/db.js';
+import { strictResponseCheck } from '../helpers/response-contract.js';
 import { createTarget, enqueue, waitForJob } from './helpers.js';
 
 const db = useTestDatabase();
@@ -28,7 +29,12 @@ async function start(settings: Record<string, string>) {
     },
     {},
   );
-  controller = await startController({ config, logger: silentLogger(), features: [jobsFeature] });
+  controller = await startController({
+    config,
+    logger: silentLogger(),
+    features: [jobsFeature],
+    checkResponse: strictResponseCheck,
+  });
   return controller;
 }
 

@@ -240,5 +240,6 @@ describe('LifecycleCandidates', () => {
       'stop/dormancy',
       'stop/failedstop',
     ]);
-  });
+    // 500 scenarios against a real database: a budget for a loaded 2-core CI machine, not a goal.
+  }, 180_000);
 });

@@ -8,6 +8,7 @@ import { type RunningController, startController } from '../../src/service/contr
 import { workspacesFeature } from '../../src/workspaces/feature.js';
 import { FakeClock } from '../helpers/clock.js';
 import { useTestDatabase } from '../helpers/db.js';
+import { strictResponseCheck } from '../helpers/response-contract.js';
 import {
   createTemplate,
   createTemplateVersion,
@@ -50,6 +51,7 @@ describe('lifecycle end to end (controller, echo daemon in-process, executor)', 
       logger: silentLogger(),
       clock,
       features: [jobsFeature, lifecycleFeature, workspacesFeature],
+      checkResponse: strictResponseCheck,
     });
     const running = controller;
     const api = async (method: 'GET' | 'POST', url: string, payload?: object) => {

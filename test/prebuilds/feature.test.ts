@@ -10,6 +10,7 @@ import { type RunningController, startController } from '../../src/service/contr
 import { FEATURES } from '../../src/service/features.js';
 import { packageRoot } from '../../src/util/paths.js';
 import { useTestDatabase } from '../helpers/db.js';
+import { strictResponseCheck } from '../helpers/response-contract.js';
 
 const db = useTestDatabase();
 let controller: RunningController | undefined;
@@ -37,7 +38,12 @@ describe('prebuilds in `run`', () => {
       },
       {},
     );
-    controller = await startController({ config, logger: silentLogger(), features: FEATURES });
+    controller = await startController({
+      config,
+      logger: silentLogger(),
+      features: FEATURES,
+      checkResponse: strictResponseCheck,
+    });
     // The README's walk-through: `npm start` + one push of examples/quickstart.yaml.
     const name = 'quickstart';
     const pushed = await controller.app.inject({
@@ -54,6 +60,7 @@ describe('prebuilds in `run`', () => {
           url: '/api/v1/presets',
           headers: auth,
         });
+        if (status.statusCode !== 200) throw new Error(status.body);
         const preset = status.json().presets.find((p: { template: string }) => p.template === name);
         expect(preset).toMatchObject({ desired: 3, running: 3, ready: 3, starting: 0 });
       },

@@ -1,5 +1,6 @@
 import type { DashboardSpec } from '../model.js';
 import { alertAbove, stat, timeseries } from '../panels.js';
+import { replicaHealth } from './replicas.js';
 import {
   datasourceVariable,
   labelVariable,
@@ -195,5 +196,6 @@ export const jobsDashboard: DashboardSpec = {
     { title: 'Now', panels: now },
     { title: 'Queue', panels: queue },
     { title: 'Builds enqueued', panels: builds },
+    replicaHealth(),
   ],
 };

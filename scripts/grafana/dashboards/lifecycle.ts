@@ -1,5 +1,6 @@
 import type { DashboardSpec } from '../model.js';
 import { alertAbove, stat, timeseries } from '../panels.js';
+import { replicaHealth } from './replicas.js';
 import { datasourceVariable, mean, quantile, selector, targetVariables } from '../variables.js';
 
 const TICK = 'coderd_lifecycle_autobuild_execution_duration_seconds';
@@ -8,6 +9,7 @@ const REMINDERS = 'coderd_lifecycle_autostop_reminders_total';
 const JOBS = 'coderd_lifecycle_jobs_total';
 const DELIVERED = 'coderd_notifications_delivered_total';
 const FAILED = 'coderd_notifications_failed_total';
+const PENDING = 'coderd_notifications_pending_messages';
 
 /** Counters count what each replica did: the total is their sum. */
 const inRange = (metric: string, ...matchers: string[]) =>
@@ -122,7 +124,7 @@ const notifications = [
   timeseries({
     title: 'Notifications delivered',
     description: 'Messages delivered per interval by template and method (webhook or log).',
-    width: 12,
+    width: 8,
     bars: true,
     stacked: true,
     queries: [
@@ -133,7 +135,7 @@ const notifications = [
     title: 'Notification delivery failures',
     description:
       'Failed delivery attempts per interval by template, method and kind: temporary (retried with backoff) or permanent (given up after the last attempt).',
-    width: 12,
+    width: 8,
     bars: true,
     stacked: true,
     queries: [
@@ -142,6 +144,13 @@ const notifications = [
         legend: '{{template}} ({{method}}, {{kind}})',
       },
     ],
+  }),
+  timeseries({
+    title: 'Notifications waiting',
+    description:
+      'Messages waiting for a delivery attempt: pending (never tried yet) and temporary_failure (waiting for a retry). Read from the database, so every replica reports the same number. Growing: the dispatchers cannot keep up or the webhook is down.',
+    width: 8,
+    queries: [{ expr: `max by (status) (${selector(PENDING)})`, legend: '{{status}}' }],
   }),
 ];
 
@@ -155,5 +164,6 @@ export const lifecycleDashboard: DashboardSpec = {
     { title: 'Now', panels: now },
     { title: 'Executor', panels: executor },
     { title: 'Notifications', panels: notifications },
+    replicaHealth(),
   ],
 };

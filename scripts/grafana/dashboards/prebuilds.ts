@@ -1,5 +1,6 @@
 import type { DashboardSpec } from '../model.js';
 import { alertAbove, stat, table, timeseries } from '../panels.js';
+import { replicaHealth } from './replicas.js';
 import {
   datasourceVariable,
   labelVariable,
@@ -31,6 +32,7 @@ const poolIncrease = (metric: string, window = '$__rate_interval') =>
   `max by (${KEY}) (increase(${selector(metric, ...PRESET)}[${window}]))`;
 
 const CLAIM = 'coderd_prebuilt_workspace_claim_duration_seconds';
+const READY = 'coderd_prebuilt_workspaces_time_to_ready_seconds';
 const RECONCILE = 'coderd_prebuilds_reconciliation_duration_seconds';
 const PAUSED = 'coderd_prebuilt_workspaces_reconciliation_paused';
 
@@ -193,6 +195,37 @@ const operations = [
       { expr: quantile(0.95, CLAIM, PRESET, ['template_name', 'preset_name']), legend: LEGEND },
     ],
   }),
+  timeseries({
+    title: 'Time to ready by preset (p50, p95)',
+    description:
+      "From a prebuild's creation job starting to the prebuild being eligible for claims (build succeeded, every agent ready), per preset: which preset's builds are slow. A pool refills this long after a claim.",
+    width: 12,
+    unit: 's',
+    dashed: ['p50$'],
+    queries: [
+      {
+        expr: quantile(0.95, READY, PRESET, ['template_name', 'preset_name']),
+        legend: `${LEGEND} p95`,
+      },
+      {
+        expr: quantile(0.5, READY, PRESET, ['template_name', 'preset_name']),
+        legend: `${LEGEND} p50`,
+      },
+    ],
+  }),
+  timeseries({
+    title: 'Prebuilds becoming ready',
+    description:
+      'Prebuilds that became eligible for claims per interval, by preset (counted by the process that ran the build or took the agent report).',
+    width: 12,
+    bars: true,
+    queries: [
+      {
+        expr: `sum by (template_name, preset_name) (increase(${selector(`${READY}_count`, ...PRESET)}[$__rate_interval]))`,
+        legend: LEGEND,
+      },
+    ],
+  }),
 ];
 
 const reconciliation = [
@@ -308,5 +341,6 @@ export const prebuildsDashboard: DashboardSpec = {
     { title: 'Pool capacity', panels: [capacity] },
     { title: 'Pool operations and claims', panels: operations },
     { title: 'Reconciliation', panels: reconciliation },
+    replicaHealth(),
   ],
 };

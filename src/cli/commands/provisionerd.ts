@@ -7,12 +7,13 @@ import { Listener } from '../../db/listener.js';
 import { migrate } from '../../db/migrate.js';
 import { createDbPool } from '../../db/pool.js';
 import { databaseReadiness } from '../../db/readiness.js';
-import { buildApp } from '../../http/app.js';
+import { startMetricsServer } from '../../http/metrics-server.js';
 import { createDaemonHost } from '../../jobs/host.js';
 import { jobMetricsFor, setDefaultJobMetrics } from '../../jobs/metrics.js';
 import { JobReaper } from '../../jobs/reaper.js';
 import { formatTags } from '../../jobs/tags.js';
 import { createLogger } from '../../log/logger.js';
+import { observeDbPool } from '../../metrics/db-pool.js';
 import { createRegistry } from '../../metrics/registry.js';
 import { systemClock } from '../../util/clock.js';
 import { CliError } from '../errors.js';
@@ -23,7 +24,6 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 interface ProvisionerdFlags extends Record<string, unknown> {
   provisioner?: string;
-  metricsListen?: string;
   tags?: string[];
   concurrency?: string;
   name?: string;
@@ -50,15 +50,7 @@ function daemonFlags(flags: ProvisionerdFlags, config: ReturnType<typeof loadCon
   }
   const name = flags.name ?? config.provisionerName;
   if (name !== undefined && name.trim() === '') throw new CliError('--name: must not be empty', 2);
-  let metricsListen: { host: string; port: number } | undefined;
-  if (flags.metricsListen !== undefined) {
-    const parsed = SETTINGS.listen.schema.safeParse(flags.metricsListen);
-    if (!parsed.success) {
-      throw new CliError(`--metrics-listen: ${parsed.error.issues[0]?.message ?? 'invalid'}`, 2);
-    }
-    metricsListen = parsed.data;
-  }
-  return { provisioner: config.provisioner, tags, concurrency, name, metricsListen };
+  return { provisioner: config.provisioner, tags, concurrency, name };
 }
 
 export function registerProvisionerd(program: Command): void {
@@ -87,15 +79,13 @@ export function registerProvisionerd(program: Command): void {
     )
     .addOption(
       new Option('--name <name>', 'daemon name in provisioner_daemons (default <host>-<pid>)'),
-    )
-    .addOption(
-      new Option(
-        '--metrics-listen <host:port>',
-        'serve /metrics, /healthz and /readyz on this address (default: no HTTP at all)',
-      ),
     );
   addSettings(command, [
     ...DATABASE_SETTINGS,
+    'databasePoolSize',
+    'databaseStatementTimeout',
+    'metricsListen',
+    'logRequests',
     'jobPollInterval',
     'jobHeartbeatInterval',
     'jobReaperTimeout',
@@ -115,16 +105,19 @@ export function registerProvisionerd(program: Command): void {
     const cleanup: (() => Promise<void>)[] = [() => database.stop()];
     try {
       await migrate(database.url, logger);
+      const poolSize = config.databasePoolSize ?? Math.min(50, 2 + daemon.concurrency * 2);
       const pool = await createDbPool(database.url, {
         logger,
         applicationName: 'prebuild-controller provisionerd',
-        maximumPoolSize: Math.min(50, 2 + daemon.concurrency * 2),
+        maximumPoolSize: poolSize,
+        statementTimeoutMs: config.databaseStatementTimeout,
       });
       cleanup.push(() => pool.end());
       const listener = new Listener(database.url, logger);
       await listener.start();
       cleanup.push(() => listener.stop());
       const registry = createRegistry();
+      observeDbPool(registry, pool, poolSize);
       const metrics = jobMetricsFor(registry);
       setDefaultJobMetrics(metrics);
       const host = createDaemonHost({
@@ -146,18 +139,17 @@ export function registerProvisionerd(program: Command): void {
         timeoutMs: config.jobReaperTimeout,
         metrics,
       });
-      if (daemon.metricsListen) {
+      if (config.metricsListen) {
         // The daemon's own counters and histograms (jobs acquired, run time, ...): a `run`
         // replica cannot see them, so a separately deployed provisionerd serves them itself.
-        const app = await buildApp({
+        const server = await startMetricsServer({
+          listen: config.metricsListen,
           logger,
           registry,
-          apiToken: undefined,
           readiness: () => databaseReadiness(pool),
+          logRequests: config.logRequests,
         });
-        cleanup.push(() => app.close());
-        const address = await app.listen(daemon.metricsListen);
-        logger.info({ address }, 'serving /metrics');
+        cleanup.push(() => server.app.close());
       }
       await host.start();
       cleanup.push(() => host.stop(new Date(Date.now() + config.shutdownTimeout)));
