@@ -153,10 +153,12 @@ export class Listener {
     // Full jitter: a random wait up to the exponential ceiling, so replicas do not reconnect in step.
     const ceiling = Math.min(this.#maxBackoff, this.#minBackoff * 2 ** (this.#attempt - 1));
     const delay = Math.round(Math.random() * ceiling);
+    this.#log.debug({ attempt: this.#attempt, retryInMs: delay }, 'listener reconnecting');
+    // Not unref'd: a reconnection due is work to do, and must keep the process alive until then
+    // (`stop` clears it).
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.#connect();
     }, delay);
-    this.#timer.unref();
   }
 }
