@@ -15,6 +15,7 @@ import { startMetricsServer } from '../http/metrics-server.js';
 import type { Logger } from '../log/logger.js';
 import { observeDbPool } from '../metrics/db-pool.js';
 import { createRegistry } from '../metrics/registry.js';
+import { databaseTokenVerifier } from '../tokens/verifier.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import type { Component } from './component.js';
 
@@ -117,6 +118,7 @@ export async function startController(options: StartOptions): Promise<RunningCon
       logger,
       registry: context.registry,
       apiToken: config.apiToken,
+      tokenVerifier: databaseTokenVerifier({ db: pool, clock: context.clock, logger }),
       readiness: () => databaseReadiness(pool),
       api: features.flatMap((feature) => feature.api ?? []),
       logRequests: config.logRequests,
