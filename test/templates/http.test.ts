@@ -109,7 +109,7 @@ describe('POST /api/v1/templates', () => {
     expect(body.details).toEqual([
       {
         path: 'lifecycle.default_ttl',
-        message: 'must be a duration such as "30m", "8h", "7d", "1h30m" or "0"',
+        message: 'must be a duration such as "30m", "8h", "7d", "1h30m" or 0',
       },
       {
         path: 'presets[0].prebuilds.scheduling.schedule[0].cron',
