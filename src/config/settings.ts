@@ -2,9 +2,14 @@ import { z } from 'zod';
 
 import { parseQuietHours } from '../domain/lifecycle/quiet-hours.js';
 import { LOG_LEVELS } from '../log/logger.js';
-import { parseDuration } from '../util/duration.js';
+import { formatDuration, parseDuration } from '../util/duration.js';
 
-const duration = (min = 0) =>
+/** Longest timer Node.js runs (2^31 - 1 ms, about 24.8 days), rounded down: the default upper bound. */
+export const MAX_TIMER_SETTING_MS = 24 * 86_400_000;
+/** Upper bound of retention and look-back settings, which only go into SQL: 10 years. */
+export const MAX_RETENTION_SETTING_MS = 3650 * 86_400_000;
+
+const duration = (min = 0, max = MAX_TIMER_SETTING_MS) =>
   z.string().transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined) {
@@ -16,6 +21,13 @@ const duration = (min = 0) =>
     }
     if (ms < min) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be at least ${min}ms` });
+      return z.NEVER;
+    }
+    if (ms > max) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `must be at most ${formatDuration(max)}, got "${text}"`,
+      });
       return z.NEVER;
     }
     return ms;
@@ -269,7 +281,7 @@ export const SETTINGS = {
     arg: 'duration',
     default: '1h',
     description: 'prebuild creation failures older than this are forgotten by the backoff',
-    schema: duration(0),
+    schema: duration(0, MAX_RETENTION_SETTING_MS),
   },
   failureHardLimit: {
     env: 'PREBUILD_CONTROLLER_FAILURE_HARD_LIMIT',
@@ -284,7 +296,7 @@ export const SETTINGS = {
     arg: 'duration',
     default: '1h',
     description: 'stopped or failed prebuilds are deleted this long after their last build ended',
-    schema: duration(0),
+    schema: duration(0, MAX_RETENTION_SETTING_MS),
   },
   prebuildActionConcurrency: {
     env: 'PREBUILD_CONTROLLER_PREBUILD_ACTION_CONCURRENCY',
@@ -337,7 +349,7 @@ export const SETTINGS = {
     arg: 'duration',
     default: '30d',
     description: 'finished lifecycle jobs and their logs are deleted after this long',
-    schema: duration(60_000),
+    schema: duration(60_000, MAX_RETENTION_SETTING_MS),
   },
   jobPollInterval: {
     env: 'PREBUILD_CONTROLLER_JOB_POLL_INTERVAL',
@@ -448,7 +460,7 @@ export const SETTINGS = {
     default: '15m',
     description:
       'no autostop reminder for a user active this recently when activity bumps would move the deadline anyway',
-    schema: duration(0),
+    schema: duration(0, MAX_RETENTION_SETTING_MS),
   },
   notificationDispatchInterval: {
     env: 'PREBUILD_CONTROLLER_NOTIFICATION_DISPATCH_INTERVAL',
@@ -498,7 +510,7 @@ export const SETTINGS = {
     arg: 'duration',
     default: '7d',
     description: 'sent and failed notification messages are deleted after this long',
-    schema: duration(86_400_000),
+    schema: duration(86_400_000, MAX_RETENTION_SETTING_MS),
   },
   shutdownTimeout: {
     env: 'PREBUILD_CONTROLLER_SHUTDOWN_TIMEOUT',

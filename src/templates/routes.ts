@@ -101,9 +101,16 @@ export function templateRoutes(options: TemplateRoutesOptions): FastifyPluginAsy
         },
         config: { role: 'read' },
       },
-      async () => ({
-        templates: await listTemplates(options.pool, options.clock.now()),
-      }),
+      async (request) => {
+        const listing = await listTemplates(options.pool, options.clock.now());
+        for (const bad of listing.unreadable) {
+          request.log.error(
+            { template: bad },
+            'template left out of the list: its row cannot be read',
+          );
+        }
+        return listing;
+      },
     );
   };
 }

@@ -102,10 +102,15 @@ export function registerTemplate(program: Command): void {
     DATABASE_SETTINGS,
   ).action(async (flags: Record<string, unknown>) => {
     await withDatabase(flags, async ({ pool }) => {
-      const templates = await listTemplates(pool, new Date());
+      const { templates, unreadable } = await listTemplates(pool, new Date());
       process.stdout.write(
-        flags.json === true ? json({ templates }) : formatTemplateList(templates),
+        flags.json === true ? json({ templates, unreadable }) : formatTemplateList(templates),
       );
+      for (const bad of unreadable) {
+        process.stderr.write(
+          `prebuild-controller: template ${bad.name} (${bad.id}) left out: its stored row cannot be read: ${bad.error}\n`,
+        );
+      }
     });
   });
 
