@@ -77,14 +77,15 @@ const postgresUrl = z.string().transform((text, ctx) => {
   return text;
 });
 
-const httpUrl = z.string().transform((text, ctx) => {
+/** An http(s) URL that may carry a secret (a webhook token): errors never repeat it. */
+const secretHttpUrl = z.string().transform((text, ctx) => {
   try {
     const url = new URL(text);
     if (url.protocol === 'http:' || url.protocol === 'https:') return text;
   } catch {
     // reported below
   }
-  ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${text}" is not an http(s) URL` });
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is not an http(s) URL' });
   return z.NEVER;
 });
 
@@ -168,6 +169,16 @@ export interface SettingDefinition {
   /** Placeholder in --help. */
   readonly arg: string;
   readonly schema: z.ZodType<unknown, z.ZodTypeDef, string>;
+  /**
+   * For secrets: a second variable naming a file that holds the value (a Kubernetes Secret
+   * mount), read at start and trimmed. Setting both variables is an error.
+   */
+  readonly fileEnv?: string;
+  /**
+   * A flag that may be given bare (`--insecure-no-token` = `--insecure-no-token true`); for
+   * true|false settings.
+   */
+  readonly bareFlag?: true;
 }
 
 /**
@@ -177,6 +188,7 @@ export interface SettingDefinition {
 export const SETTINGS = {
   databaseUrl: {
     env: 'DATABASE_URL',
+    fileEnv: 'DATABASE_URL_FILE',
     arg: 'url',
     description: 'PostgreSQL URL; unset = embedded PostgreSQL under the data dir',
     schema: postgresUrl,
@@ -250,9 +262,20 @@ export const SETTINGS = {
   },
   apiToken: {
     env: 'PREBUILD_CONTROLLER_API_TOKEN',
+    fileEnv: 'PREBUILD_CONTROLLER_API_TOKEN_FILE',
     arg: 'token',
-    description: 'bearer token for /api/v1; unset = API answers on loopback only, with a warning',
+    description:
+      'bootstrap bearer token for /api/v1 with role admin (more tokens: `tokens create`); unset = requests without a token are answered on loopback only',
     schema: z.string().min(8, 'must be at least 8 characters'),
+  },
+  insecureNoToken: {
+    env: 'PREBUILD_CONTROLLER_INSECURE_NO_TOKEN',
+    arg: 'true|false',
+    default: 'false',
+    bareFlag: true,
+    description:
+      'let `run` listen beyond loopback without PREBUILD_CONTROLLER_API_TOKEN (refused otherwise, exit code 2); requests without a token are still answered on loopback only',
+    schema: boolean,
   },
   reconcileInterval: {
     env: 'PREBUILD_CONTROLLER_RECONCILE_INTERVAL',
@@ -442,9 +465,10 @@ export const SETTINGS = {
   },
   notificationsWebhook: {
     env: 'PREBUILD_CONTROLLER_NOTIFICATIONS_WEBHOOK',
+    fileEnv: 'PREBUILD_CONTROLLER_NOTIFICATIONS_WEBHOOK_FILE',
     arg: 'url',
     description: 'webhook that receives notifications as JSON POSTs; unset = log them',
-    schema: httpUrl,
+    schema: secretHttpUrl,
   },
   quietHoursDefaultSchedule: {
     env: 'PREBUILD_CONTROLLER_QUIET_HOURS_DEFAULT_SCHEDULE',
