@@ -23,7 +23,13 @@ export function loadConfig(
   const entries = Object.entries(SETTINGS) as [SettingKey, SettingDefinition][];
   const result: Record<string, unknown> = {};
   for (const [key, setting] of entries) {
-    const flag = flags[key];
+    const given = flags[key];
+    // A repeatable flag arrives as a list (joined by NUL for its schema); a bare one as true.
+    const flag = Array.isArray(given)
+      ? given.map(String).join('\0')
+      : given === true && setting.bare !== undefined
+        ? setting.bare
+        : given;
     const fromEnv = env[setting.env];
     const raw =
       typeof flag === 'string' || typeof flag === 'number'

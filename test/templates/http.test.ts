@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildApp } from '../../src/http/app.js';
@@ -204,5 +205,34 @@ describe('GET /api/v1/templates', () => {
         },
       ],
     });
+  });
+});
+
+describe('literal exec commands', () => {
+  const template = (name: string, command: string) =>
+    `name: ${name}\nprovisioner: exec\nexec:\n  command: ${JSON.stringify(command)}\n`;
+  const storedExec = async (versionId: string) =>
+    (
+      await db.pool.query<{ exec: unknown }>(
+        sql.unsafe`SELECT config -> 'exec' AS exec FROM template_versions WHERE id = ${versionId}`,
+      )
+    ).rows[0]?.exec;
+
+  it('records that an admin pushed a literal command; a named one is stored as written', async () => {
+    const literal = await yamlPost(template('literal-exec', './build.sh --all'));
+    expect(literal.statusCode).toBe(201);
+    const literalVersion = literal.json<{ version: { id: string } }>().version.id;
+    expect(await storedExec(literalVersion)).toEqual({
+      command: './build.sh --all',
+      pushed_by_admin: true,
+    });
+    const named = await yamlPost(template('named-exec', 'build'));
+    expect(named.statusCode).toBe(201);
+    expect(await storedExec(named.json<{ version: { id: string } }>().version.id)).toEqual({
+      command: 'build',
+    });
+    // The same content again is unchanged, the record included.
+    const again = await yamlPost(template('literal-exec', './build.sh --all'));
+    expect(again.json()).toMatchObject({ changed: false });
   });
 });
