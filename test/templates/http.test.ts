@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 import { buildApp } from '../../src/http/app.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -211,12 +212,13 @@ describe('GET /api/v1/templates', () => {
 describe('literal exec commands', () => {
   const template = (name: string, command: string) =>
     `name: ${name}\nprovisioner: exec\nexec:\n  command: ${JSON.stringify(command)}\n`;
+  const Exec = z.object({ exec: z.unknown() });
   const storedExec = async (versionId: string) =>
-    (
-      await db.pool.query<{ exec: unknown }>(
-        sql.unsafe`SELECT config -> 'exec' AS exec FROM template_versions WHERE id = ${versionId}`,
-      )
-    ).rows[0]?.exec;
+    db.pool.oneFirst(
+      sql.type(
+        Exec,
+      )`SELECT config -> 'exec' AS exec FROM template_versions WHERE id = ${versionId}`,
+    );
 
   it('records that an admin pushed a literal command; a named one is stored as written', async () => {
     const literal = await yamlPost(template('literal-exec', './build.sh --all'));
