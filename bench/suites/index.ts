@@ -1,3 +1,4 @@
+import { acquisition, wakeup } from './acquisition.js';
 import { claims } from './claims.js';
 import { reconcilePass } from './pass.js';
 import { queries } from './queries.js';
@@ -10,4 +11,11 @@ import type { AnyBenchSuite } from './types.js';
  * tick (issue 6) plug in here as further suites once those parts exist. Suites with
  * `database: false` (the simulator) run once, before any size is seeded.
  */
-export const SUITES: readonly AnyBenchSuite[] = [reconcilePass, queries, claims, simulateSuite];
+export const SUITES: readonly AnyBenchSuite[] = [
+  reconcilePass,
+  queries,
+  claims,
+  acquisition,
+  wakeup,
+  simulateSuite,
+];
