@@ -1,5 +1,7 @@
 import { acquisition, wakeup } from './acquisition.js';
 import { claims } from './claims.js';
+import { httpClaims } from './http-claims.js';
+import { lifecycleTick } from './lifecycle.js';
 import { reconcilePass } from './pass.js';
 import { queries } from './queries.js';
 import { simulateSuite } from './simulate.js';
@@ -14,7 +16,9 @@ import type { AnyBenchSuite } from './types.js';
 export const SUITES: readonly AnyBenchSuite[] = [
   reconcilePass,
   queries,
+  lifecycleTick,
   claims,
+  httpClaims,
   acquisition,
   wakeup,
   simulateSuite,
