@@ -10,6 +10,16 @@ ENUM user_status ('active', 'suspended', 'dormant')
 ENUM workspace_agent_lifecycle_state ('created', 'starting', 'start_timeout', 'start_error', 'ready', 'shutting_down', 'shutdown_timeout', 'shutdown_error', 'off')
 ENUM workspace_lifecycle_operation ('start', 'stop', 'delete', 'dormant')
 ENUM workspace_transition ('start', 'stop', 'delete')
+TABLE api_tokens
+  id uuid NOT NULL DEFAULT gen_random_uuid()
+  name text NOT NULL
+  role text NOT NULL
+  token_hash text NOT NULL
+  created_by text NOT NULL
+  created_at timestamp with time zone NOT NULL
+  last_used_at timestamp with time zone
+  expires_at timestamp with time zone
+  revoked_at timestamp with time zone
 TABLE notification_messages
   id uuid NOT NULL DEFAULT gen_random_uuid()
   template text NOT NULL
@@ -66,6 +76,7 @@ TABLE provisioner_jobs
   tags jsonb NOT NULL DEFAULT '{}'::jsonb
   worker_id uuid
   job_status provisioner_job_status NOT NULL GENERATED CASE WHEN (completed_at IS NOT NULL) THEN CASE WHEN (error <> ''::text) THEN 'failed'::provisioner_job_status WHEN (canceled_at IS NOT NULL) THEN 'canceled'::provisioner_job_status ELSE 'succeeded'::provisioner_job_status END ELSE CASE WHEN (error <> ''::text) THEN 'failed'::provisioner_job_status WHEN (canceled_at IS NOT NULL) THEN 'canceling'::provisioner_job_status WHEN (started_at IS NULL) THEN 'pending'::provisioner_job_status ELSE 'running'::provisioner_job_status END END
+  canceled_by text
 TABLE schema_migrations
   version integer NOT NULL
   name text NOT NULL
@@ -111,6 +122,7 @@ TABLE template_versions
   created_by uuid
   created_at timestamp with time zone NOT NULL DEFAULT now()
   updated_at timestamp with time zone NOT NULL DEFAULT now()
+  pushed_by text
 TABLE templates
   id uuid NOT NULL DEFAULT gen_random_uuid()
   organization_id uuid NOT NULL
@@ -212,6 +224,11 @@ TABLE workspaces
   automatic_updates automatic_updates NOT NULL DEFAULT 'never'::automatic_updates
   autostop_at timestamp with time zone
   failed_build_at timestamp with time zone
+CONSTRAINT api_tokens.api_tokens_name_check CHECK ((name ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'::text))
+CONSTRAINT api_tokens.api_tokens_pkey PRIMARY KEY (id)
+CONSTRAINT api_tokens.api_tokens_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'template-admin'::text, 'client'::text, 'read'::text])))
+CONSTRAINT api_tokens.api_tokens_token_hash_check CHECK ((token_hash ~ '^[0-9a-f]{64}$'::text))
+CONSTRAINT api_tokens.api_tokens_token_hash_key UNIQUE (token_hash)
 CONSTRAINT notification_messages.notification_messages_pkey PRIMARY KEY (id)
 CONSTRAINT notification_messages.notification_messages_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id)
 CONSTRAINT organizations.organizations_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9_-]{0,63}$'::text))
@@ -290,6 +307,9 @@ CONSTRAINT workspaces.workspaces_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES
 CONSTRAINT workspaces.workspaces_pkey PRIMARY KEY (id)
 CONSTRAINT workspaces.workspaces_template_id_fkey FOREIGN KEY (template_id) REFERENCES templates(id)
 CONSTRAINT workspaces.workspaces_ttl_check CHECK ((ttl > 0))
+INDEX api_tokens_live_name CREATE UNIQUE INDEX api_tokens_live_name ON public.api_tokens (name) WHERE (revoked_at IS NULL)
+INDEX api_tokens_pkey CREATE UNIQUE INDEX api_tokens_pkey ON public.api_tokens (id)
+INDEX api_tokens_token_hash_key CREATE UNIQUE INDEX api_tokens_token_hash_key ON public.api_tokens (token_hash)
 INDEX notification_messages_created_at CREATE INDEX notification_messages_created_at ON public.notification_messages (created_at)
 INDEX notification_messages_dedupe_hash_idx CREATE UNIQUE INDEX notification_messages_dedupe_hash_idx ON public.notification_messages (dedupe_hash)
 INDEX notification_messages_deliverable CREATE INDEX notification_messages_deliverable ON public.notification_messages (send_after) WHERE (status = ANY (ARRAY['pending'::notification_message_status, 'temporary_failure'::notification_message_status]))

@@ -17,4 +17,10 @@ export function addSettings(command: Command, keys: readonly SettingKey[]): Comm
   return command;
 }
 
-export const DATABASE_SETTINGS = ['databaseUrl', 'dataDir', 'embeddedPgPort', 'logLevel'] as const;
+export const DATABASE_SETTINGS = [
+  'databaseUrl',
+  'databaseConnectTimeout',
+  'dataDir',
+  'embeddedPgPort',
+  'logLevel',
+] as const;

@@ -184,6 +184,22 @@ export const SETTINGS = {
       'a query running longer is canceled by PostgreSQL (statement_timeout of the pool connections; 0 = no limit; migrations are not limited)',
     schema: duration(0),
   },
+  databaseConnectTimeout: {
+    env: 'PREBUILD_CONTROLLER_DATABASE_CONNECT_TIMEOUT',
+    arg: 'duration',
+    default: '10s',
+    description:
+      'how long opening a database connection may take; then run and provisionerd retry with backoff, migrate and one-shot commands fail',
+    schema: duration(100),
+  },
+  migrationLockTimeout: {
+    env: 'PREBUILD_CONTROLLER_MIGRATION_LOCK_TIMEOUT',
+    arg: 'duration',
+    default: '10m',
+    description:
+      "how long migrating waits for another replica's migration lock before failing (0 = no limit)",
+    schema: duration(0),
+  },
   dataDir: {
     env: 'PREBUILD_CONTROLLER_DATA_DIR',
     arg: 'path',

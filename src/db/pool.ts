@@ -43,6 +43,8 @@ export interface PoolOptions {
   readonly applicationName?: string;
   /** PostgreSQL's statement_timeout for the pool's connections; undefined or 0 = none. */
   readonly statementTimeoutMs?: number;
+  /** How long opening a connection may take (default 10 s). */
+  readonly connectTimeoutMs?: number;
 }
 
 /**
@@ -78,6 +80,6 @@ export async function createDbPool(url: string, options: PoolOptions): Promise<D
     // slonik maps 0 to 1 ms: "no limit" must be spelled DISABLE_TIMEOUT.
     statementTimeout: options.statementTimeoutMs ? options.statementTimeoutMs : 'DISABLE_TIMEOUT',
     idleTimeout: 10_000,
-    connectionTimeout: 10_000,
+    connectionTimeout: options.connectTimeoutMs ?? 10_000,
   });
 }

@@ -40,6 +40,7 @@ export function presetRoutes(deps: PresetRoutesDeps): FastifyPluginAsync {
           tags: ['prebuilds'],
           response: { 200: PresetsStatus, ...errors() },
         },
+        config: { role: 'read' },
       },
       async () => presetsStatus(db, clock.now(), options),
     );
@@ -51,6 +52,7 @@ export function presetRoutes(deps: PresetRoutesDeps): FastifyPluginAsync {
           tags: ['prebuilds'],
           response: { 200: PresetsPlan, ...errors() },
         },
+        config: { role: 'read' },
       },
       async () => presetsPlan(db, clock.now(), options),
     );
@@ -71,6 +73,7 @@ export function presetRoutes(deps: PresetRoutesDeps): FastifyPluginAsync {
             params: idParams,
             response: { 200: PresetChanged, ...errors(404) },
           },
+          config: { role: 'template-admin' },
         },
         async (request) => {
           const preset = await change(db, request.params.id, clock.now());
@@ -88,7 +91,7 @@ export function presetRoutes(deps: PresetRoutesDeps): FastifyPluginAsync {
         ? 'Pause reconciliation: no prebuild is created or deleted'
         : 'Resume reconciliation';
       const schema = { summary, tags: ['prebuilds'], response: { 200: Paused, ...errors() } };
-      api.post(`/prebuilds/${action}`, { schema }, async () => {
+      api.post(`/prebuilds/${action}`, { schema, config: { role: 'template-admin' } }, async () => {
         await setReconciliationPaused(db, paused, clock.now());
         deps.stateCache?.invalidate();
         return { paused };

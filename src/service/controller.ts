@@ -8,12 +8,14 @@ import { Listener } from '../db/listener.js';
 import { migrate } from '../db/migrate.js';
 import { createDbPool } from '../db/pool.js';
 import { databaseReadiness } from '../db/readiness.js';
+import { waitForDatabase } from '../db/wait.js';
 import { buildApp, type ResponseCheck } from '../http/app.js';
 import { isLoopbackAddress } from '../http/auth.js';
 import { startMetricsServer } from '../http/metrics-server.js';
 import type { Logger } from '../log/logger.js';
 import { observeDbPool } from '../metrics/db-pool.js';
 import { createRegistry } from '../metrics/registry.js';
+import { databaseTokenVerifier } from '../tokens/verifier.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import type { Component } from './component.js';
 
@@ -72,15 +74,21 @@ export async function startController(options: StartOptions): Promise<RunningCon
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
   };
   try {
-    await migrate(database.url, logger);
+    const connectTimeoutMs = config.databaseConnectTimeout;
+    await waitForDatabase(database.url, logger, { connectTimeoutMs });
+    await migrate(database.url, logger, undefined, {
+      connectTimeoutMs,
+      lockTimeoutMs: config.migrationLockTimeout,
+    });
     const poolSize = config.databasePoolSize ?? DEFAULT_POOL_SIZE;
     const pool = await createDbPool(database.url, {
       logger,
       maximumPoolSize: poolSize,
       statementTimeoutMs: config.databaseStatementTimeout,
+      connectTimeoutMs,
     });
     cleanup.push(() => pool.end());
-    const listener = new Listener(database.url, logger);
+    const listener = new Listener(database.url, logger, { connectTimeoutMs });
     await listener.start();
     cleanup.push(() => listener.stop());
 
@@ -110,6 +118,7 @@ export async function startController(options: StartOptions): Promise<RunningCon
       logger,
       registry: context.registry,
       apiToken: config.apiToken,
+      tokenVerifier: databaseTokenVerifier({ db: pool, clock: context.clock, logger }),
       readiness: () => databaseReadiness(pool),
       api: features.flatMap((feature) => feature.api ?? []),
       logRequests: config.logRequests,

@@ -52,6 +52,7 @@ export function templateRoutes(options: TemplateRoutesOptions): FastifyPluginAsy
           },
         },
         config: {
+          role: 'template-admin',
           openapiBody: {
             schema: templateConfigJsonSchema(),
             contentTypes: ['application/yaml', 'application/json'],
@@ -98,6 +99,7 @@ export function templateRoutes(options: TemplateRoutesOptions): FastifyPluginAsy
           tags: ['templates'],
           response: { 200: TemplateList, ...errors() },
         },
+        config: { role: 'read' },
       },
       async () => ({
         templates: await listTemplates(options.pool, options.clock.now()),
