@@ -107,6 +107,7 @@ export const PrebuildWorkspacesRow = z.object({
       message: 'not a prebuild: [id, name, owner, template, version, preset, state, ...]',
     }),
   ),
+  grace_oldest_completed_at: z.date().nullable(),
 });
 
 export const getPrebuildWorkspaces = defineQuery<

@@ -5,6 +5,7 @@ import type { Listener } from '../db/listener.js';
 import { LOCKS, tryAdvisoryXactLock } from '../db/locks.js';
 import { withTransaction } from '../db/tx.js';
 import type { PrebuildOptions } from '../domain/prebuilds/options.js';
+import { nextChangeAt } from '../domain/prebuilds/next-change.js';
 import { planAll } from '../domain/prebuilds/plan.js';
 import { resolveDesired } from '../domain/schedule/evaluate.js';
 import type { DesiredResolver } from '../domain/schedule/types.js';
@@ -81,8 +82,13 @@ export class PrebuildReconciler implements Component {
     this.#concurrency = Math.max(1, options.concurrency ?? Math.min(5, Math.floor(poolSize / 2)));
     this.#loop = new WakeLoop({
       // reconcileOnce never throws: a failed pass is counted and logged there.
+      // The next pass comes when the snapshot's decisions next change (a backoff ends, a TTL
+      // passes, a schedule changes, a grace period ends), or after the interval if sooner.
       round: async () => {
-        await this.reconcileOnce();
+        const stats = await this.reconcileOnce();
+        return stats.nextChangeAt
+          ? stats.nextChangeAt.getTime() - this.#o.clock.now().getTime()
+          : null;
       },
       intervalMs: options.intervalMs,
       debounceMs: options.debounceMs ?? 100,
@@ -178,7 +184,8 @@ export class PrebuildReconciler implements Component {
         this.#o.stateCache?.put({ at: now, paused: false, plans });
       }
       const backingOff = plans.filter((plan) => plan.state.backoffUntil !== null).length;
-      return { kind: 'reconciled', presets: plans.length, backingOff, acted };
+      const next = nextChangeAt(snapshot, plans, now);
+      return { kind: 'reconciled', presets: plans.length, backingOff, acted, nextChangeAt: next };
     });
   }
 

@@ -98,6 +98,11 @@ export interface GlobalSnapshot {
   readonly stoppedOrFailed: readonly StoppedOrFailedPrebuild[];
   readonly backoffs: readonly BackoffInput[];
   readonly failureStreaks: readonly FailureStreak[];
+  /**
+   * When the first stopped or failed prebuild still within the cleanup grace period leaves it
+   * (is due for deletion); null or absent when there is none.
+   */
+  readonly graceEndsAt?: Date | null;
 }
 
 /** One preset's share of the snapshot. */
