@@ -26,6 +26,8 @@ export const PresetRow = z.object({
   prebuild_status: status,
   last_invalidated_at: z.date().nullable(),
   failure_limit_reset_at: z.date().nullable(),
+  /** The stored `prebuilds.autoscaling` block (see src/autoscaling/stored-policy.ts). */
+  autoscaling: z.record(z.unknown()).nullable(),
   schedules: z.array(z.object({ cron: z.string(), instances: z.number() })),
 });
 

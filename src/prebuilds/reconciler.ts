@@ -1,5 +1,7 @@
 import type { DatabasePool } from 'slonik';
 
+import { FallbackLog } from '../autoscaling/fallback-log.js';
+import { AutoscalingInputs } from '../autoscaling/inputs.js';
 import { CHANNELS } from '../db/channels.js';
 import type { Listener } from '../db/listener.js';
 import { LOCKS, tryAdvisoryXactLock } from '../db/locks.js';
@@ -54,6 +56,8 @@ export interface ReconcilerOptions {
   readonly parallelSnapshot?: boolean;
   /** After a wake-up, wait this long for more before passing: a burst of NOTIFYs is one pass. */
   readonly debounceMs?: number;
+  /** Autoscaling inputs with their cache (share it with the state view); default: its own. */
+  readonly autoscaling?: AutoscalingInputs;
 }
 
 /**
@@ -74,10 +78,13 @@ export class PrebuildReconciler implements Component {
   readonly #concurrency: number;
   readonly #loop: WakeLoop;
   #lastStats: PassStats | undefined;
+  readonly #autoscaling: AutoscalingInputs;
+  readonly #fallbacks = new FallbackLog();
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
     this.#log = options.logger.child({ component: 'prebuild-reconciler' });
+    this.#autoscaling = options.autoscaling ?? new AutoscalingInputs();
     const poolSize = options.db.configuration.maximumPoolSize ?? 10;
     this.#concurrency = Math.max(1, options.concurrency ?? Math.min(5, Math.floor(poolSize / 2)));
     this.#loop = new WakeLoop({
@@ -163,8 +170,15 @@ export class PrebuildReconciler implements Component {
       if (await isReconciliationPaused(tx)) return { kind: 'paused' };
 
       const parallel = this.#o.parallelSnapshot ?? true;
-      const snapshot = await loadSnapshot(tx, now, options, parallel ? db : undefined);
+      const snapshot = await loadSnapshot(
+        tx,
+        now,
+        options,
+        parallel ? db : undefined,
+        this.#autoscaling,
+      );
       const plans = planAll(snapshot, now, options, this.#o.resolveDesired ?? resolveDesired);
+      this.#fallbacks.report(plans, this.#log);
       const acted = await executePlans(plans, {
         db,
         log: this.#log,

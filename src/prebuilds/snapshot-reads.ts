@@ -1,3 +1,4 @@
+import { storedPolicy } from '../autoscaling/stored-policy.js';
 import type { Db } from '../db/sql-files.js';
 import type { PrebuildOptions } from '../domain/prebuilds/options.js';
 import type {
@@ -126,6 +127,7 @@ export async function readPresets(
     extra_preset_ids: [...extraIds],
   });
   return rows.map((row) => ({
+    ...storedPolicy(row.autoscaling),
     id: row.id,
     name: row.name,
     templateId: row.template_id,
