@@ -150,6 +150,13 @@ describe('set-based reads', () => {
       ],
       NOW,
     );
+    // An unknown zone (the decision reports it) is counted in UTC rather than failing the read.
+    const mars = await readDemandHistories(
+      db.pool,
+      [{ templateId: t.templateId, presetName: 'pool', timezone: 'Mars/Olympus', historyMs: week }],
+      NOW,
+    );
+    expect(mars.get(key)?.attemptsByHourOfWeek[1 * 24 + 7]).toBe(1);
     const history = histories.get(key);
     expect(history?.since).toEqual(new Date(NOW.getTime() - week));
     const counts = history?.attemptsByHourOfWeek ?? [];
