@@ -65,7 +65,9 @@ function decidesWithPolicy(preset: PresetRow): boolean {
  * of every preset in ONE query per pass (skipped when no preset has a policy), and for forecasts
  * the demand history and measured lead time, cached for `refreshMs` and refreshed set-based (one
  * query for every preset due, at most `maxRefreshesPerPass` stale ones per pass), so a pass at
- * 1k presets reads each forecast's history about once per refresh period, a few per pass. One instance is shared by the reconciler and the status view.
+ * 1k presets reads each forecast's history about once per refresh period, a few per pass. One
+ * instance is shared by the reconciler and the status view; presets that no longer have a
+ * forecast are dropped from the cache.
  */
 export class AutoscalingInputs {
   readonly #refreshMs: number;
@@ -86,6 +88,7 @@ export class AutoscalingInputs {
 
   async load(db: Db, presets: readonly PresetRow[], now: Date): Promise<AutoscalingInput[]> {
     const deciding = presets.filter(decidesWithPolicy);
+    this.#forgetOthers(deciding);
     if (deciding.length === 0) return [];
     const windows = await readDemandWindows(db, now);
     const histories = await this.#loadHistories(db, deciding, now);
@@ -100,6 +103,13 @@ export class AutoscalingInputs {
         measuredLeadTimeMs: forecast ? (leadTimes.get(key) ?? null) : null,
       };
     });
+  }
+
+  #forgetOthers(presets: readonly PresetRow[]): void {
+    const keep = new Set(presets.map((preset) => demandKey(preset.templateId, preset.name)));
+    for (const cache of [this.#histories, this.#leadTimes]) {
+      for (const key of [...cache.keys()]) if (!keep.has(key)) cache.delete(key);
+    }
   }
 
   #fresh(loadedAt: number, now: Date): boolean {
