@@ -1,6 +1,7 @@
 import pg from 'pg';
 
 import { seedCatalog } from './catalog.js';
+import { seedClaimHistory } from './claim-history.js';
 import type { SeedShape } from './shape.js';
 import { seedWorkspaces } from './workspaces.js';
 
@@ -19,6 +20,7 @@ export async function seed(url: string, shape: SeedShape): Promise<SeedReport> {
     await client.query('BEGIN');
     await seedCatalog(client, shape);
     await seedWorkspaces(client, shape);
+    await seedClaimHistory(client, shape);
     await client.query('COMMIT');
     await client.query('VACUUM ANALYZE');
     const counts = await client.query<{ name: string; n: number }>(
@@ -27,6 +29,9 @@ export async function seed(url: string, shape: SeedShape): Promise<SeedReport> {
        UNION ALL SELECT 'provisioner_jobs', count(*)::int FROM provisioner_jobs
        UNION ALL SELECT 'workspace_agents', count(*)::int FROM workspace_agents
        UNION ALL SELECT 'presets', count(*)::int FROM template_version_presets
+       UNION ALL SELECT 'autoscaled_presets', count(*)::int FROM template_version_presets
+         WHERE autoscaling IS NOT NULL
+       UNION ALL SELECT 'claim_attempts', count(*)::int FROM prebuild_claim_attempts
        UNION ALL SELECT 'live_prebuilds', count(*)::int FROM workspaces
          WHERE owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0' AND NOT deleted`,
     );

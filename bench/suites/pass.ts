@@ -1,6 +1,7 @@
 import { type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
 
+import { AutoscalingInputs } from '../../src/autoscaling/inputs.js';
 import { LOCKS, tryAdvisoryXactLock } from '../../src/db/locks.js';
 import { createDbPool } from '../../src/db/pool.js';
 import { withTransaction } from '../../src/db/tx.js';
@@ -41,8 +42,18 @@ interface PassResult {
   readonly counts: Record<string, number>;
 }
 
-/** Runs the pass `runs` times; with `side`, half the snapshot is read on a second connection. */
-async function measurePass(main: DatabasePool, side: DatabasePool | undefined, runs: number) {
+/**
+ * Runs the pass `runs` times; with `side`, half the snapshot is read on a second connection.
+ * `autoscaling` gives the inputs cache of each pass: one shared instance is the reconciler's
+ * steady state (forecast profiles and lead times cached, the claim windows read every pass); a
+ * new one per pass is the pass right after a start or a refresh (every forecast's history read).
+ */
+async function measurePass(
+  main: DatabasePool,
+  side: DatabasePool | undefined,
+  runs: number,
+  autoscaling: () => AutoscalingInputs,
+) {
   const options = DEFAULT_PREBUILD_OPTIONS;
   // One connection per pool, so the backends sampled are the ones doing the work.
   const pids = [await main.oneFirst(pidQuery), ...(side ? [await side.oneFirst(pidQuery)] : [])];
@@ -63,11 +74,15 @@ async function measurePass(main: DatabasePool, side: DatabasePool | undefined, r
       // another connection, runs at the same time and is left out here).
       await readReconcileGeneration(tx);
       if (await isReconciliationPaused(tx)) throw new Error('paused');
-      const snapshot = await loadSnapshot(tx, now, options, side);
+      const snapshot = await loadSnapshot(tx, now, options, side, autoscaling());
       marks.afterSnapshot = performance.now();
       const plans = planAll(snapshot, now, options, resolveDesired);
       marks.afterDecide = performance.now();
-      counts = { ...countActions(plans), running: snapshot.running.length };
+      counts = {
+        ...countActions(plans),
+        running: snapshot.running.length,
+        autoscaled: snapshot.autoscaling?.length ?? 0,
+      };
     });
     const ended = performance.now();
     const node = nodeCpuMs(nodeBefore);
@@ -141,21 +156,26 @@ export const reconcilePass: BenchSuite = {
     const main = await createDbPool(url, { logger: silentLogger(), maximumPoolSize: 1 });
     const side = await createDbPool(url, { logger: silentLogger(), maximumPoolSize: 1 });
     try {
-      const one = await measurePass(main, undefined, runs);
-      const two = await measurePass(main, side, runs);
+      const shared = new AutoscalingInputs();
+      const warm = () => shared;
+      const one = await measurePass(main, undefined, runs, warm);
+      const two = await measurePass(main, side, runs, warm);
+      const cold = await measurePass(main, side, runs, () => new AutoscalingInputs());
       const c = one.counts;
       return {
         rows: [
           ...rowsFor('1 connection', one),
           ...rowsFor('2 connections', two),
+          ...rowsFor('2 connections, autoscaling cache cold', cold),
           {
-            metric: 'presets / running prebuilds / to create / to delete',
-            value: `${c.presets} / ${c.running} / ${c.creates} / ${c.deletes}`,
+            metric: 'presets / with a policy / running prebuilds / to create / to delete',
+            value: `${c.presets} / ${c.autoscaled} / ${c.running} / ${c.creates} / ${c.deletes}`,
           },
         ],
         details: {
           oneConnection: one,
           twoConnections: two,
+          twoConnectionsColdAutoscaling: cold,
           benchProcessRssBytes: process.memoryUsage().rss,
         },
       };

@@ -15,11 +15,18 @@ const PAIRS: readonly [ours: string, seeds: string][] = [
   ['GetPrebuildBackoffInputs', 'GetPresetsBackoff'],
   ['GetPrebuildFailureStreaks', 'GetPresetsAtFailureLimit'],
   ['GetPrebuildMetricsCounters', 'GetPrebuildMetrics'],
+  ['GetClaimDemandWindows', ''],
   ['ClaimPrebuiltWorkspace', 'ClaimPrebuiltWorkspace'],
 ];
 
 /** Tables that grow with workspaces: a sequential scan of one of these is not index-backed. */
-const BIG_TABLES = ['workspaces', 'workspace_builds', 'provisioner_jobs', 'workspace_agents'];
+const BIG_TABLES = [
+  'workspaces',
+  'workspace_builds',
+  'provisioner_jobs',
+  'workspace_agents',
+  'prebuild_claim_attempts',
+];
 
 interface PlanNode {
   'Node Type': string;

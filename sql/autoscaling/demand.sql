@@ -25,12 +25,11 @@ GROUP BY template_id, preset_name;
 -- The forecast's demand history of several presets in one statement: per preset (template,
 -- preset name, IANA zone, start of the history), its attempts (hits and misses) in [since, now)
 -- counted per local hour of the week (weekday * 24 + hour, 0 = Sunday 00:00 in the zone), and
--- its first attempt ever (null = none). A zone PostgreSQL does not know counts in UTC (the
--- decision reports the zone itself). Each preset is an index range scan of
--- prebuild_claim_attempts_preset_at.
+-- its first attempt ever (null = none). Every zone must be one PostgreSQL knows (an unknown one
+-- fails the statement: the caller checks them, see readDemandHistories). Each preset is an
+-- index range scan of prebuild_claim_attempts_preset_at.
 WITH wanted AS (
-  SELECT w.template_id, w.preset_name, w.since,
-         COALESCE((SELECT z.name FROM pg_timezone_names z WHERE z.name = w.timezone LIMIT 1), 'UTC') AS zone
+  SELECT w.template_id, w.preset_name, w.since, w.timezone AS zone
   FROM unnest(:template_ids::uuid[], :preset_names::text[], :timezones::text[],
               :sinces::timestamptz[]) AS w(template_id, preset_name, timezone, since)
 )
@@ -94,3 +93,7 @@ LEFT JOIN LATERAL (
   LIMIT :max_samples::int
 ) s ON true
 GROUP BY w.template_id, w.preset_name;
+
+-- name: CheckTimeZone
+-- Whether PostgreSQL knows the zone: fails (22023) when it does not.
+SELECT now() AT TIME ZONE :zone::text AS local;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { type Db, defineQuery } from '../db/sql-files.js';
-import { HOURS_PER_WEEK } from '../domain/autoscaling/local-time.js';
+import { HOURS_PER_WEEK, localClock } from '../domain/autoscaling/local-time.js';
 import {
   DEMAND_WINDOWS,
   type DemandHistory,
@@ -83,9 +83,38 @@ const profilesQuery = defineQuery<
   typeof ProfileRow
 >('GetClaimDemandProfiles', ProfileRow);
 
+const checkZone = defineQuery<{ zone: string }>('CheckTimeZone', z.object({}));
+
+/** Zones PostgreSQL does not know (checked one by one, only after a batch failed on one). */
+const unknownToPostgres = new Set<string>();
+
+async function knownToPostgres(db: Db, zone: string): Promise<boolean> {
+  try {
+    // A savepoint of its own, so a failure leaves the caller's transaction usable.
+    await db.transaction((tx) => checkZone.any(tx, { zone }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The zone the profile of a request is counted in: its own when the runtime knows it, else UTC
+ * (the decision then reports the unknown zone itself).
+ */
+function profileZone(timezone: string): string {
+  if (timezone === '' || unknownToPostgres.has(timezone) || localClock(timezone) === null) {
+    return 'UTC';
+  }
+  return timezone;
+}
+
 /**
  * The demand history of each requested preset at `now`: attempts per local hour of the week over
  * [now - history, now), and `since` = the later of now - history and the first attempt ever.
+ * One statement for every request. Zones are checked against the runtime's (Intl) database; one
+ * that PostgreSQL does not know fails the statement, so then each zone is checked in
+ * PostgreSQL, the unknown ones are remembered and counted in UTC, and the statement is re-run.
  */
 export async function readDemandHistories(
   db: Db,
@@ -94,13 +123,30 @@ export async function readDemandHistories(
 ): Promise<Map<string, DemandHistory>> {
   const histories = new Map<string, DemandHistory>();
   if (requests.length === 0) return histories;
-  const rows = await profilesQuery.any(db, {
-    template_ids: requests.map((r) => r.templateId),
-    preset_names: requests.map((r) => r.presetName),
-    timezones: requests.map((r) => r.timezone || 'UTC'),
-    sinces: requests.map((r) => new Date(now.getTime() - r.historyMs).toISOString()),
-    now,
-  });
+  const read = (handle: Db) =>
+    profilesQuery.any(handle, {
+      template_ids: requests.map((r) => r.templateId),
+      preset_names: requests.map((r) => r.presetName),
+      timezones: requests.map((r) => profileZone(r.timezone)),
+      sinces: requests.map((r) => new Date(now.getTime() - r.historyMs).toISOString()),
+      now,
+    });
+  let rows: Awaited<ReturnType<typeof read>>;
+  try {
+    // A savepoint, so that a failure leaves the caller's transaction usable for the retry.
+    rows = await db.transaction((tx) => read(tx));
+  } catch (error) {
+    const zones = new Set(requests.map((r) => profileZone(r.timezone)));
+    let found = false;
+    for (const zone of zones) {
+      if (zone !== 'UTC' && !(await knownToPostgres(db, zone))) {
+        unknownToPostgres.add(zone);
+        found = true;
+      }
+    }
+    if (!found) throw error;
+    rows = await read(db);
+  }
   const byKey = new Map(requests.map((r) => [demandKey(r.templateId, r.presetName), r]));
   for (const row of rows) {
     const key = demandKey(row.template_id, row.preset_name);

@@ -28,9 +28,27 @@ export interface AutoscalingInputsOptions {
    * a quantile of the last 50 creations. The claim windows are read on every pass.
    */
   readonly refreshMs?: number;
+  /**
+   * At most this many stale profiles (and as many lead times) are re-read in one pass (default
+   * 25); the others keep their cached value a little longer. Spreads the refreshes of many
+   * forecasts over several passes instead of one slow pass every `refreshMs`. Presets seen for
+   * the first time (or whose zone or history changed) are always read.
+   */
+  readonly maxRefreshesPerPass?: number;
 }
 
 const DEFAULT_REFRESH_MS = 10 * 60_000;
+const DEFAULT_MAX_REFRESHES = 25;
+
+/** The stale entries to refresh this pass: the oldest first, at most `max`. */
+function oldestFirst<K>(stale: Map<K, number>, max: number): Set<K> {
+  return new Set(
+    [...stale.entries()]
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, max)
+      .map(([key]) => key),
+  );
+}
 
 /** A preset the reconciler decides for with an autoscaling policy. */
 function decidesWithPolicy(preset: PresetRow): boolean {
@@ -46,16 +64,20 @@ function decidesWithPolicy(preset: PresetRow): boolean {
  * The autoscaling inputs of a pass (AutoscalingInput per preset with a policy): the claim windows
  * of every preset in ONE query per pass (skipped when no preset has a policy), and for forecasts
  * the demand history and measured lead time, cached for `refreshMs` and refreshed set-based (one
- * query for every preset due), so a pass at 1k presets reads the history in bulk at most once
- * per refresh period. One instance is shared by the reconciler and the status view.
+ * query for every preset due, at most `maxRefreshesPerPass` stale ones per pass), so a pass at
+ * 1k presets reads each forecast's history about once per refresh period, a few per pass. One
+ * instance is shared by the reconciler and the status view; presets that no longer have a
+ * forecast are dropped from the cache.
  */
 export class AutoscalingInputs {
   readonly #refreshMs: number;
+  readonly #maxRefreshes: number;
   readonly #histories = new Map<string, CachedHistory>();
   readonly #leadTimes = new Map<string, CachedLeadTime>();
 
   constructor(options: AutoscalingInputsOptions = {}) {
     this.#refreshMs = options.refreshMs ?? DEFAULT_REFRESH_MS;
+    this.#maxRefreshes = options.maxRefreshesPerPass ?? DEFAULT_MAX_REFRESHES;
   }
 
   /** Forgets every cached profile and lead time (tests; a clock that jumped). */
@@ -66,6 +88,7 @@ export class AutoscalingInputs {
 
   async load(db: Db, presets: readonly PresetRow[], now: Date): Promise<AutoscalingInput[]> {
     const deciding = presets.filter(decidesWithPolicy);
+    this.#forgetOthers(deciding);
     if (deciding.length === 0) return [];
     const windows = await readDemandWindows(db, now);
     const histories = await this.#loadHistories(db, deciding, now);
@@ -82,6 +105,13 @@ export class AutoscalingInputs {
     });
   }
 
+  #forgetOthers(presets: readonly PresetRow[]): void {
+    const keep = new Set(presets.map((preset) => demandKey(preset.templateId, preset.name)));
+    for (const cache of [this.#histories, this.#leadTimes]) {
+      for (const key of [...cache.keys()]) if (!keep.has(key)) cache.delete(key);
+    }
+  }
+
   #fresh(loadedAt: number, now: Date): boolean {
     const age = now.getTime() - loadedAt;
     return age >= 0 && age < this.#refreshMs;
@@ -94,6 +124,8 @@ export class AutoscalingInputs {
   ): Promise<Map<string, DemandHistory>> {
     const result = new Map<string, DemandHistory>();
     const due = new Map<string, HistoryRequest>();
+    const stale = new Map<string, number>();
+    const staleRequests = new Map<string, HistoryRequest>();
     for (const preset of presets) {
       const policy = preset.autoscaling;
       if (policy?.kind !== 'forecast') continue;
@@ -106,11 +138,18 @@ export class AutoscalingInputs {
       };
       const shape = `${request.timezone}|${request.historyMs}`;
       const cached = this.#histories.get(key);
-      if (cached && cached.shape === shape && this.#fresh(cached.loadedAt, now)) {
-        result.set(key, cached.history);
-      } else {
+      if (!cached || cached.shape !== shape) {
         due.set(key, request);
+      } else {
+        result.set(key, cached.history);
+        if (!this.#fresh(cached.loadedAt, now)) {
+          stale.set(key, cached.loadedAt);
+          staleRequests.set(key, request);
+        }
       }
+    }
+    for (const key of oldestFirst(stale, this.#maxRefreshes)) {
+      due.set(key, staleRequests.get(key) as HistoryRequest);
     }
     if (due.size > 0) {
       const loaded = await readDemandHistories(db, [...due.values()], now);
@@ -131,17 +170,27 @@ export class AutoscalingInputs {
   ): Promise<Map<string, number>> {
     const result = new Map<string, number>();
     const due = new Map<string, { templateId: string; presetName: string }>();
+    const stale = new Map<string, number>();
+    const refs = new Map<string, { templateId: string; presetName: string }>();
     for (const preset of presets) {
       const policy = preset.autoscaling;
       // A configured lead time needs no measurement.
       if (policy?.kind !== 'forecast' || policy.leadTimeMs !== null) continue;
       const key = demandKey(preset.templateId, preset.name);
       const cached = this.#leadTimes.get(key);
-      if (cached && this.#fresh(cached.loadedAt, now)) {
-        if (cached.ms !== null) result.set(key, cached.ms);
+      const ref = { templateId: preset.templateId, presetName: preset.name };
+      if (!cached) {
+        due.set(key, ref);
       } else {
-        due.set(key, { templateId: preset.templateId, presetName: preset.name });
+        if (cached.ms !== null) result.set(key, cached.ms);
+        if (!this.#fresh(cached.loadedAt, now)) {
+          stale.set(key, cached.loadedAt);
+          refs.set(key, ref);
+        }
       }
+    }
+    for (const key of oldestFirst(stale, this.#maxRefreshes)) {
+      due.set(key, refs.get(key) as { templateId: string; presetName: string });
     }
     if (due.size > 0) {
       const loaded = await readLeadTimes(db, [...due.values()], now);
@@ -149,6 +198,7 @@ export class AutoscalingInputs {
         const ms = loaded.get(key) ?? null;
         this.#leadTimes.set(key, { ms, loadedAt: now.getTime() });
         if (ms !== null) result.set(key, ms);
+        else result.delete(key);
       }
     }
     return result;

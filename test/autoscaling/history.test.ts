@@ -150,6 +150,13 @@ describe('set-based reads', () => {
       ],
       NOW,
     );
+    // An unknown zone (the decision reports it) is counted in UTC rather than failing the read.
+    const mars = await readDemandHistories(
+      db.pool,
+      [{ templateId: t.templateId, presetName: 'pool', timezone: 'Mars/Olympus', historyMs: week }],
+      NOW,
+    );
+    expect(mars.get(key)?.attemptsByHourOfWeek[1 * 24 + 7]).toBe(1);
     const history = histories.get(key);
     expect(history?.since).toEqual(new Date(NOW.getTime() - week));
     const counts = history?.attemptsByHourOfWeek ?? [];
@@ -242,6 +249,40 @@ describe('set-based reads', () => {
     expect(second?.history?.attemptsByHourOfWeek.reduce((a, b) => a + b, 0)).toBe(1);
     const [third] = await inputs.load(db.pool, mine, new Date(NOW.getTime() + 11 * MIN));
     expect(third?.history?.attemptsByHourOfWeek.reduce((a, b) => a + b, 0)).toBe(2);
+  });
+
+  it('stale forecasts are refreshed a few per pass, the oldest first', async () => {
+    const forecast = '      autoscaling:\n        forecast: { target_hit_rate: 0.9, max: 10 }\n';
+    const a = await pushed({ autoscaling: forecast });
+    const b = await pushed({ autoscaling: forecast });
+    const all = await readPresets(db.pool, true, []);
+    const mine = all.filter((p) => p.templateId === a.templateId || p.templateId === b.templateId);
+    const inputs = new AutoscalingInputs({ refreshMs: 10 * MIN, maxRefreshesPerPass: 1 });
+    const total = (rows: Awaited<ReturnType<typeof inputs.load>>, presetId: string) =>
+      rows
+        .find((row) => row.presetId === presetId)
+        ?.history?.attemptsByHourOfWeek.reduce((x, y) => x + y, 0);
+    await inputs.load(
+      db.pool,
+      mine.filter((p) => p.templateId === a.templateId),
+      NOW,
+    );
+    await inputs.load(db.pool, mine, new Date(NOW.getTime() + MIN));
+    for (const t of [a, b]) {
+      await recordClaimAttempt(db.pool, {
+        templateId: t.templateId,
+        presetName: 'pool',
+        presetId: t.presets.pool as string,
+        at: new Date(NOW.getTime() + 2 * MIN),
+        outcome: 'hit',
+      });
+    }
+    // Both stale at +12 min: only a's (loaded first) is re-read; b's on the next pass.
+    const first = await inputs.load(db.pool, mine, new Date(NOW.getTime() + 12 * MIN));
+    expect(total(first, a.presets.pool as string)).toBe(1);
+    expect(total(first, b.presets.pool as string)).toBe(0);
+    const second = await inputs.load(db.pool, mine, new Date(NOW.getTime() + 12 * MIN + 1000));
+    expect(total(second, b.presets.pool as string)).toBe(1);
   });
 });
 

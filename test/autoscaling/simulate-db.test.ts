@@ -106,7 +106,8 @@ describe('database sources', () => {
   });
 });
 
-describe('prebuilds simulate --template (the CLI)', () => {
+// Each test spawns the CLI two or three times: seconds each on a loaded machine.
+describe('prebuilds simulate --template (the CLI)', { timeout: 120_000 }, () => {
   const cli = (...args: string[]) =>
     runCli(['prebuilds', 'simulate', ...args], { DATABASE_URL: db.url });
 

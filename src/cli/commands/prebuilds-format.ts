@@ -96,6 +96,12 @@ export function formatPlan(plan: Plan): string {
     const version = p.active_version ? p.template_version : `${p.template_version}, old`;
     lines.push(`${p.organization}/${p.template}/${p.preset} (${version}):`);
     if (p.status_change) lines.push(`  status ${p.status_change.from} -> ${p.status_change.to}`);
+    if (p.target_source !== 'scheduled') {
+      const why = p.target_error ? `: ${p.target_error}` : '';
+      lines.push(
+        `  desired ${p.desired} from ${p.target_source} (scheduled target ${p.scheduled_target})${why}`,
+      );
+    }
     for (const action of p.actions) {
       lines.push(`  ${action.reason}`);
       if (action.type === 'delete') {
