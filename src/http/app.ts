@@ -8,6 +8,8 @@ import Fastify, {
 import type { Registry } from 'prom-client';
 import YAML from 'yaml';
 
+import { findTextProblems, formatPath } from '../util/text.js';
+
 import type { Logger } from '../log/logger.js';
 import { checkApiAccess } from './auth.js';
 import { AppError, type ErrorDetail } from './errors.js';
@@ -193,6 +195,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       api.addHook('onRequest', async (request) => checkApiAccess(request, options.apiToken));
+      // The text rule (src/util/text.ts) for everything a request carries, before any route
+      // sees it: a NUL or an unpaired surrogate is a 400 naming the field, never a database error.
+      api.addHook('preValidation', async (request) => {
+        const details = [
+          ...findTextProblems(request.params),
+          ...findTextProblems(request.query),
+          ...findTextProblems(request.body),
+        ].map((issue) => ({ path: formatPath(issue.segments, 'body'), message: issue.message }));
+        if (details.length > 0) {
+          throw new AppError(
+            400,
+            'bad_request',
+            details.map((d) => `${d.path}: ${d.message}`).join('; '),
+            details,
+          );
+        }
+      });
       for (const plugin of options.api ?? []) await api.register(plugin);
     },
     { prefix: '/api/v1' },
