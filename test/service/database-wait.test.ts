@@ -80,6 +80,21 @@ describe('run against a database that accepts TCP but never answers', () => {
         { timeout: 40_000, interval: 200 },
       );
       expect(run.output()).toContain(`PostgreSQL at ${masked} answers`);
+      // Every connection cut at once (as a failover does): the process stays up and recovers.
+      const before = lines(run.output()).filter((l) => l.msg === 'listener reconnected').length;
+      server.dropAll();
+      await vi.waitFor(
+        () =>
+          expect(
+            lines(run.output()).filter((l) => l.msg === 'listener reconnected').length,
+          ).toBeGreaterThan(before),
+        { timeout: 30_000, interval: 200 },
+      );
+      expect(run.child.exitCode).toBeNull();
+      await vi.waitFor(
+        async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200),
+        { timeout: 30_000, interval: 200 },
+      );
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
     },
