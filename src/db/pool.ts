@@ -24,6 +24,10 @@ export class UnsafeInteger {
   toJSON(): string {
     return this.text;
   }
+  /** Arithmetic on it (an untyped query's row) fails loudly rather than losing precision. */
+  valueOf(): never {
+    throw new UnsafeIntegerError([this.text]);
+  }
 }
 
 /** The row's columns that hold an int8 value too big to read, as `column = value`. */
@@ -46,11 +50,7 @@ const resultParser: Interceptor = {
   name: 'result-parser',
   transformRow: (ctx, query, row) => {
     const parser = ctx.resultParser;
-    if (!parser) {
-      const unsafe = unsafeIntegerColumns(row);
-      if (unsafe.length > 0) throw new UnsafeIntegerError(unsafe);
-      return row;
-    }
+    if (!parser) return row;
     const result = parser.safeParse(row);
     if (!result.success) {
       const unsafe = unsafeIntegerColumns(row);
