@@ -77,14 +77,15 @@ const postgresUrl = z.string().transform((text, ctx) => {
   return text;
 });
 
-const httpUrl = z.string().transform((text, ctx) => {
+/** An http(s) URL that may carry a secret (a webhook token): errors never repeat it. */
+const secretHttpUrl = z.string().transform((text, ctx) => {
   try {
     const url = new URL(text);
     if (url.protocol === 'http:' || url.protocol === 'https:') return text;
   } catch {
     // reported below
   }
-  ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${text}" is not an http(s) URL` });
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is not an http(s) URL' });
   return z.NEVER;
 });
 
@@ -158,6 +159,101 @@ const quietHoursSchedule = z.string().transform((text, ctx) => {
   }
 });
 
+/** Command names, as template names: what `exec.command` must look like to name a command. */
+export const EXEC_COMMAND_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/**
+ * `NAME=COMMAND` values (several joined by NUL, which no argument or variable can contain): a
+ * value whose text before the first `=` is a command name defines that name; any other value
+ * defines the command named `default`.
+ */
+export function parseExecCommands(text: string): Record<string, string> | string {
+  const commands: Record<string, string> = {};
+  for (const value of text.split('\0')) {
+    const eq = value.indexOf('=');
+    const named = eq > 0 && EXEC_COMMAND_NAME.test(value.slice(0, eq));
+    const name = named ? value.slice(0, eq) : 'default';
+    const command = named ? value.slice(eq + 1) : value;
+    if (command.trim() === '') return `"${value}": the command of ${name} is empty`;
+    if (Object.hasOwn(commands, name)) return `the exec command "${name}" is given twice`;
+    commands[name] = command;
+  }
+  return commands;
+}
+
+const execCommandList = z.string().transform((text, ctx) => {
+  const parsed = parseExecCommands(text);
+  if (typeof parsed === 'string') {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const execCommandJson = z.string().transform((text, ctx) => {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: 'must be a JSON object of name to command, e.g. {"build":"./build.sh"}',
+    });
+    return z.NEVER;
+  }
+  const commands: Record<string, string> = {};
+  for (const [name, command] of Object.entries(value)) {
+    if (!EXEC_COMMAND_NAME.test(name)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `"${name}" is not a command name (1-64 lowercase letters, digits, - and _)`,
+      });
+      return z.NEVER;
+    }
+    if (typeof command !== 'string' || command.trim() === '') {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `the command of "${name}" must be a non-empty string`,
+      });
+      return z.NEVER;
+    }
+    commands[name] = command;
+  }
+  return commands;
+});
+
+/** Variable names that are the controller's secrets: never passed to an exec command. */
+export function isControllerSecret(name: string): boolean {
+  return name.startsWith('DATABASE_URL') || name.startsWith('PREBUILD_CONTROLLER_');
+}
+
+const execEnvList = z.string().transform((text, ctx) => {
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  for (const name of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(name)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `"${name}" must be a variable name or a prefix ending in * (KUBECONFIG, AWS_*)`,
+      });
+      return z.NEVER;
+    }
+    if (isControllerSecret(name.replace(/\*$/, ''))) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `"${name}" would pass the controller's secrets (DATABASE_URL, PREBUILD_CONTROLLER_*); exec commands never get them`,
+      });
+      return z.NEVER;
+    }
+  }
+  return names;
+});
+
 export interface SettingDefinition {
   /** Environment variable. */
   readonly env: string;
@@ -167,7 +263,16 @@ export interface SettingDefinition {
   readonly default?: string;
   /** Placeholder in --help. */
   readonly arg: string;
+  /** The flag may be given several times; the values reach the schema joined by NUL. */
+  readonly repeatable?: boolean;
+  /** The flag may be given without a value, meaning this one (`--flag` = `--flag true`). */
+  readonly bare?: string;
   readonly schema: z.ZodType<unknown, z.ZodTypeDef, string>;
+  /**
+   * For secrets: a second variable naming a file that holds the value (a Kubernetes Secret
+   * mount), read at start and trimmed. Setting both variables is an error.
+   */
+  readonly fileEnv?: string;
 }
 
 /**
@@ -177,6 +282,7 @@ export interface SettingDefinition {
 export const SETTINGS = {
   databaseUrl: {
     env: 'DATABASE_URL',
+    fileEnv: 'DATABASE_URL_FILE',
     arg: 'url',
     description: 'PostgreSQL URL; unset = embedded PostgreSQL under the data dir',
     schema: postgresUrl,
@@ -250,9 +356,20 @@ export const SETTINGS = {
   },
   apiToken: {
     env: 'PREBUILD_CONTROLLER_API_TOKEN',
+    fileEnv: 'PREBUILD_CONTROLLER_API_TOKEN_FILE',
     arg: 'token',
-    description: 'bearer token for /api/v1; unset = API answers on loopback only, with a warning',
+    description:
+      'bootstrap bearer token for /api/v1 with role admin (more tokens: `tokens create`); unset = requests without a token are answered on loopback only',
     schema: z.string().min(8, 'must be at least 8 characters'),
+  },
+  insecureNoToken: {
+    env: 'PREBUILD_CONTROLLER_INSECURE_NO_TOKEN',
+    arg: 'true|false',
+    default: 'false',
+    bare: 'true',
+    description:
+      'let `run` listen beyond loopback without PREBUILD_CONTROLLER_API_TOKEN (refused otherwise, exit code 2); requests without a token are still answered on loopback only',
+    schema: boolean,
   },
   reconcileInterval: {
     env: 'PREBUILD_CONTROLLER_RECONCILE_INTERVAL',
@@ -329,6 +446,14 @@ export const SETTINGS = {
       'lead time (creation job start to eligible) a forecast with lead_time: auto assumes while too few prebuilds of the preset were measured',
     schema: duration(1000),
   },
+  claimHistoryRetention: {
+    env: 'PREBUILD_CONTROLLER_CLAIM_HISTORY_RETENTION',
+    arg: 'duration',
+    default: '35d',
+    description:
+      "recorded claim attempts (the autoscaler's demand history, hits and misses) are deleted after this long, in batches; keep it above the longest forecast history",
+    schema: duration(3_600_000, MAX_RETENTION_SETTING_MS),
+  },
   lifecycleInterval: {
     env: 'PREBUILD_CONTROLLER_LIFECYCLE_INTERVAL',
     arg: 'duration',
@@ -374,9 +499,41 @@ export const SETTINGS = {
   },
   execCommand: {
     env: 'PREBUILD_CONTROLLER_EXEC_COMMAND',
-    arg: 'command',
-    description: 'command run by the exec provisioner (templates may set their own)',
+    arg: 'name=command',
+    repeatable: true,
+    description:
+      'a named command of the exec provisioner, repeatable (--exec-command build=./build.sh); templates pick one by name in exec.command; a value without NAME= defines the command named default, which templates without exec.command run',
+    schema: execCommandList,
+  },
+  execCommands: {
+    env: 'PREBUILD_CONTROLLER_EXEC_COMMANDS',
+    arg: 'json',
+    description:
+      'named commands of the exec provisioner as a JSON object, e.g. {"build":"./build.sh","default":"./build.sh"} (adds to --exec-command; a name given twice is an error)',
+    schema: execCommandJson,
+  },
+  execAllowTemplateCommands: {
+    env: 'PREBUILD_CONTROLLER_EXEC_ALLOW_TEMPLATE_COMMANDS',
+    arg: 'true|false',
+    bare: 'true',
+    default: 'false',
+    description:
+      'also run a literal command written in a template (exec.command that is not a name), if an admin token pushed it; off = only the named commands run',
+    schema: boolean,
+  },
+  execUser: {
+    env: 'PREBUILD_CONTROLLER_EXEC_USER',
+    arg: 'user',
+    description:
+      "user that exec commands run as: a name, uid or uid:gid (unset = nobody when the daemon runs as root, else the daemon's own user; switching needs root)",
     schema: nonEmpty,
+  },
+  execEnv: {
+    env: 'PREBUILD_CONTROLLER_EXEC_ENV',
+    arg: 'NAME,...',
+    description:
+      'more environment variables exec commands inherit, comma-separated (NAME or PREFIX*), on top of PATH, HOME, USER, LOGNAME, LANG, LANGUAGE, LC_*, TZ and TMPDIR; DATABASE_URL and PREBUILD_CONTROLLER_* never pass',
+    schema: execEnvList,
   },
   provisionerConcurrency: {
     env: 'PREBUILD_CONTROLLER_PROVISIONER_CONCURRENCY',
@@ -442,9 +599,10 @@ export const SETTINGS = {
   },
   notificationsWebhook: {
     env: 'PREBUILD_CONTROLLER_NOTIFICATIONS_WEBHOOK',
+    fileEnv: 'PREBUILD_CONTROLLER_NOTIFICATIONS_WEBHOOK_FILE',
     arg: 'url',
     description: 'webhook that receives notifications as JSON POSTs; unset = log them',
-    schema: httpUrl,
+    schema: secretHttpUrl,
   },
   quietHoursDefaultSchedule: {
     env: 'PREBUILD_CONTROLLER_QUIET_HOURS_DEFAULT_SCHEDULE',

@@ -207,7 +207,15 @@ export const LifecycleSchema = z.strictObject({
 
 export const ExecSchema = z
   .strictObject({
-    command: z.string().min(1).meta({ description: 'command the exec provisioner runs' }),
+    command: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'name of a command the exec daemons define (--exec-command NAME=COMMAND); unset = their command named default. Any other text is a literal command: pushed only with an admin token, run only by daemons started with --exec-allow-template-commands',
+        examples: ['build', 'default'],
+      }),
     timeout: duration(
       'a build running longer is killed',
       DURATION_BOUNDS['exec.timeout'],

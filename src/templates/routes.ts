@@ -6,6 +6,7 @@ import { errors } from '../http/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
 import { PushPlan, PushResult, TemplateList } from './api-schemas.js';
+import { approveExecCommand, requestIsAdmin } from './exec-approval.js';
 import { templateConfigJsonSchema } from './json-schema.js';
 import { listTemplates } from './list.js';
 import { planPush, pushTemplate } from './push.js';
@@ -52,6 +53,7 @@ export function templateRoutes(options: TemplateRoutesOptions): FastifyPluginAsy
           },
         },
         config: {
+          role: 'template-admin',
           openapiBody: {
             schema: templateConfigJsonSchema(),
             contentTypes: ['application/yaml', 'application/json'],
@@ -69,10 +71,11 @@ export function templateRoutes(options: TemplateRoutesOptions): FastifyPluginAsy
             result.issues,
           );
         }
+        const config = approveExecCommand(result.config, requestIsAdmin(request));
         if (request.query.dry_run === 'true') {
-          return reply.status(200).send({ plan: await planPush(options.pool, result.config) });
+          return reply.status(200).send({ plan: await planPush(options.pool, config) });
         }
-        const pushed = await pushTemplate(options.pool, result.config);
+        const pushed = await pushTemplate(options.pool, config);
         log.info(
           {
             template: pushed.template.name,
@@ -98,6 +101,7 @@ export function templateRoutes(options: TemplateRoutesOptions): FastifyPluginAsy
           tags: ['templates'],
           response: { 200: TemplateList, ...errors() },
         },
+        config: { role: 'read' },
       },
       async (request) => {
         const listing = await listTemplates(options.pool, options.clock.now());

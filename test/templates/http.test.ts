@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 import { buildApp } from '../../src/http/app.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -228,5 +229,35 @@ describe('GET /api/v1/templates', () => {
           'default_ttl: stored value 86400000000000000 is beyond the range this version reads (2^53)',
       },
     ]);
+  });
+});
+
+describe('literal exec commands', () => {
+  const template = (name: string, command: string) =>
+    `name: ${name}\nprovisioner: exec\nexec:\n  command: ${JSON.stringify(command)}\n`;
+  const Exec = z.object({ exec: z.unknown() });
+  const storedExec = async (versionId: string) =>
+    db.pool.oneFirst(
+      sql.type(
+        Exec,
+      )`SELECT config -> 'exec' AS exec FROM template_versions WHERE id = ${versionId}`,
+    );
+
+  it('records that an admin pushed a literal command; a named one is stored as written', async () => {
+    const literal = await yamlPost(template('literal-exec', './build.sh --all'));
+    expect(literal.statusCode).toBe(201);
+    const literalVersion = literal.json<{ version: { id: string } }>().version.id;
+    expect(await storedExec(literalVersion)).toEqual({
+      command: './build.sh --all',
+      pushed_by_admin: true,
+    });
+    const named = await yamlPost(template('named-exec', 'build'));
+    expect(named.statusCode).toBe(201);
+    expect(await storedExec(named.json<{ version: { id: string } }>().version.id)).toEqual({
+      command: 'build',
+    });
+    // The same content again is unchanged, the record included.
+    const again = await yamlPost(template('literal-exec', './build.sh --all'));
+    expect(again.json()).toMatchObject({ changed: false });
   });
 });

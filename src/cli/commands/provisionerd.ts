@@ -16,6 +16,7 @@ import { formatTags } from '../../jobs/tags.js';
 import { createLogger } from '../../log/logger.js';
 import { observeDbPool } from '../../metrics/db-pool.js';
 import { createRegistry } from '../../metrics/registry.js';
+import { createProvisioner } from '../../provisioners/registry.js';
 import { systemClock } from '../../util/clock.js';
 import { CliError } from '../errors.js';
 import { waitForShutdownSignal } from '../signals.js';
@@ -49,6 +50,8 @@ function daemonFlags(flags: ProvisionerdFlags, config: ReturnType<typeof loadCon
     }
     concurrency = parsed.data;
   }
+  // Exec settings (named commands, --exec-user) are checked before anything starts.
+  if (config.provisioner === 'exec') createProvisioner('exec', config);
   const name = flags.name ?? config.provisionerName;
   if (name !== undefined && name.trim() === '') throw new CliError('--name: must not be empty', 2);
   return { provisioner: config.provisioner, tags, concurrency, name };
@@ -96,6 +99,10 @@ export function registerProvisionerd(program: Command): void {
     'echoSeed',
     'echoAgentReadyDelay',
     'execCommand',
+    'execCommands',
+    'execAllowTemplateCommands',
+    'execUser',
+    'execEnv',
     'execTimeout',
     'quietHoursDefaultSchedule',
     'shutdownTimeout',

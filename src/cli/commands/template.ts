@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { templateConfigJsonSchemaText } from '../../templates/json-schema.js';
 import { listTemplates } from '../../templates/list.js';
 import { contentHash } from '../../templates/mapping.js';
+import { approveExecCommand } from '../../templates/exec-approval.js';
 import { planPush, type PushPlan, pushTemplate, type PushResult } from '../../templates/push.js';
 import { addSettings, DATABASE_SETTINGS } from '../options.js';
 import { withDatabase } from '../database.js';
@@ -78,7 +79,8 @@ export function registerTemplate(program: Command): void {
       .option('--json', 'print the result as JSON'),
     DATABASE_SETTINGS,
   ).action(async (file: string, flags: Record<string, unknown>) => {
-    const config = await loadValidConfig(file, 'nothing was pushed');
+    // Whoever holds the database's credentials is an admin: a literal exec command may be pushed.
+    const config = approveExecCommand(await loadValidConfig(file, 'nothing was pushed'), true);
     await withDatabase(flags, async ({ pool }) => {
       if (flags.dryRun === true) {
         const plan = await planPush(pool, config);

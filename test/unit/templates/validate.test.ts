@@ -355,12 +355,12 @@ describe('every rule reports its path', () => {
       'exec.timeout: must be 0 (off) or from 1s to 7d, got "500ms"',
     ],
     [
-      'exec without a command',
+      'exec claiming an admin push (only a push records that)',
       (c) => {
         c.provisioner = 'exec';
-        c.exec = {};
+        c.exec = { command: './build.sh', pushed_by_admin: true };
       },
-      'exec.command: is required',
+      'exec.pushed_by_admin: unknown field',
     ],
     [
       'not a mapping',
