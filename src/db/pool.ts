@@ -9,6 +9,7 @@ import {
 } from 'slonik';
 
 import type { Logger } from '../log/logger.js';
+import { DatabaseConnectError } from './errors.js';
 
 /**
  * An int8 value beyond JavaScript's safe integers, as the database holds it. The type parser
@@ -23,6 +24,10 @@ export class UnsafeInteger {
   }
   toJSON(): string {
     return this.text;
+  }
+  /** Arithmetic on it (an untyped query's row) fails loudly rather than losing precision. */
+  valueOf(): never {
+    throw new UnsafeIntegerError([this.text]);
   }
 }
 
@@ -46,11 +51,7 @@ const resultParser: Interceptor = {
   name: 'result-parser',
   transformRow: (ctx, query, row) => {
     const parser = ctx.resultParser;
-    if (!parser) {
-      const unsafe = unsafeIntegerColumns(row);
-      if (unsafe.length > 0) throw new UnsafeIntegerError(unsafe);
-      return row;
-    }
+    if (!parser) return row;
     const result = parser.safeParse(row);
     if (!result.success) {
       const unsafe = unsafeIntegerColumns(row);
@@ -109,6 +110,9 @@ export async function createDbPool(url: string, options: PoolOptions): Promise<D
   if (!withApp.searchParams.has('application_name')) {
     withApp.searchParams.set('application_name', options.applicationName ?? 'prebuild-controller');
   }
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  // slonik connects once at creation (to read the type OIDs): a database that is down or never
+  // answers fails here, and the error says where and for how long it waited.
   return createPool(withApp.toString(), {
     maximumPoolSize: options.maximumPoolSize ?? 10,
     interceptors: [sessionSetup, resultParser, errorLogger],
@@ -118,6 +122,8 @@ export async function createDbPool(url: string, options: PoolOptions): Promise<D
     // slonik maps 0 to 1 ms: "no limit" must be spelled DISABLE_TIMEOUT.
     statementTimeout: options.statementTimeoutMs ? options.statementTimeoutMs : 'DISABLE_TIMEOUT',
     idleTimeout: 10_000,
-    connectionTimeout: options.connectTimeoutMs ?? 10_000,
+    connectionTimeout: connectTimeoutMs,
+  }).catch((error: unknown) => {
+    throw new DatabaseConnectError(url, error, connectTimeoutMs);
   });
 }

@@ -11,6 +11,7 @@ import YAML from 'yaml';
 import type { Logger } from '../log/logger.js';
 import { type Principal, ROLES, type Role } from '../tokens/roles.js';
 import type { TokenVerifier } from '../tokens/verifier.js';
+import { findTextProblems, formatPath } from '../util/text.js';
 import { authenticate, authorize } from './auth.js';
 import { AppError, type ErrorDetail } from './errors.js';
 import { COMPONENTS } from './components.js';
@@ -237,6 +238,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       api.addHook('onRequest', async (request) => {
         request.principal = await authenticate(request, auth);
         authorize(request.principal, request.routeOptions.config.role ?? 'admin');
+      });
+      // The text rule (src/util/text.ts) for everything a request carries, before any route
+      // sees it: a NUL or an unpaired surrogate is a 400 naming the field, never a database error.
+      api.addHook('preValidation', async (request) => {
+        const details = [
+          ...findTextProblems(request.params),
+          ...findTextProblems(request.query),
+          ...findTextProblems(request.body),
+        ].map((issue) => ({ path: formatPath(issue.segments, 'body'), message: issue.message }));
+        if (details.length > 0) {
+          throw new AppError(
+            400,
+            'bad_request',
+            details.map((d) => `${d.path}: ${d.message}`).join('; '),
+            details,
+          );
+        }
       });
       for (const plugin of options.api ?? []) await api.register(plugin);
     },

@@ -1,5 +1,7 @@
 import type { z } from 'zod/v4';
 
+import { formatPath } from '../util/text.js';
+
 /** One problem with a template config: where (`presets[1].prebuilds.instances`) and what. */
 export interface ConfigIssue {
   readonly path: string;
@@ -8,18 +10,9 @@ export interface ConfigIssue {
 
 export const ROOT_PATH = '(root)';
 
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
-
 /** `['presets', 1, 'name']` -> `presets[1].name`; odd keys are quoted: `tags["a b"]`. */
 export function formatIssuePath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else if (typeof part === 'string' && IDENTIFIER.test(part))
-      out += out === '' ? part : `.${part}`;
-    else out += `[${JSON.stringify(String(part))}]`;
-  }
-  return out === '' ? ROOT_PATH : out;
+  return formatPath(path, ROOT_PATH);
 }
 
 export function describeValue(value: unknown): string {

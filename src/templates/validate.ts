@@ -3,6 +3,7 @@ import YAML from 'yaml';
 import { cronFields } from '../domain/schedule/cron.js';
 import { checkSchedules, type ScheduleInput } from '../domain/schedule/validate.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
+import { findTextProblems } from '../util/text.js';
 import { autoscalingIssues } from './autoscaling-checks.js';
 import type { AutoscalingConfig } from './autoscaling-schema.js';
 import { type TemplateConfig, TemplateConfigSchema, WEEKDAYS } from './config-schema.js';
@@ -10,6 +11,7 @@ import {
   type ConfigIssue,
   configErrorMap,
   finishIssues,
+  formatIssuePath,
   fromZodIssues,
   type RawIssue,
   ROOT_PATH,
@@ -177,9 +179,16 @@ export function normaliseConfig(config: TemplateConfig): TemplateConfig {
 /** Validates a parsed config; every problem comes back with its path. */
 export function validateTemplateConfig(raw: unknown): ValidationResult {
   const parsed = TemplateConfigSchema.safeParse(raw, { error: configErrorMap });
+  // The text rule covers every string and key, whatever field it is in; where it applies, it is
+  // the problem to report (a name with a NUL is not also "not a valid name").
+  const textIssues = findTextProblems(raw);
+  const badText = new Set(textIssues.map((issue) => formatIssuePath(issue.segments)));
   const issues = finishIssues(raw, [
-    ...(parsed.success ? [] : fromZodIssues(parsed.error.issues)),
-    ...crossFieldIssues(raw),
+    ...textIssues,
+    ...[
+      ...(parsed.success ? [] : fromZodIssues(parsed.error.issues)),
+      ...crossFieldIssues(raw),
+    ].filter((issue) => !badText.has(formatIssuePath(issue.segments))),
   ]);
   if (!parsed.success || issues.length > 0) return { ok: false, issues };
   return { ok: true, config: normaliseConfig(parsed.data) };

@@ -18,6 +18,8 @@ export interface SilentServer {
   readonly accepted: () => number;
   /** From now on new connections are relayed to host:port (the database "comes back"). */
   relayTo(host: string, port: number): void;
+  /** Cuts every connection open now (a failover, a network blip); new ones are accepted. */
+  dropAll(): void;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,9 @@ export async function silentServer(): Promise<SilentServer> {
     accepted: () => accepted,
     relayTo: (host, port) => {
       target = { host, port };
+    },
+    dropAll: () => {
+      for (const socket of sockets) socket.destroy();
     },
     close: () =>
       new Promise((resolve) => {

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
+import { main } from '../../src/cli/main.js';
+
 import { maskPassword } from '../../src/db/errors.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { freePort, silentServer } from '../helpers/net.js';
@@ -80,8 +82,54 @@ describe('run against a database that accepts TCP but never answers', () => {
         { timeout: 40_000, interval: 200 },
       );
       expect(run.output()).toContain(`PostgreSQL at ${masked} answers`);
+      // Every connection cut at once (as a failover does): the process stays up and recovers.
+      const before = lines(run.output()).filter((l) => l.msg === 'listener reconnected').length;
+      server.dropAll();
+      await vi.waitFor(
+        () =>
+          expect(
+            lines(run.output()).filter((l) => l.msg === 'listener reconnected').length,
+          ).toBeGreaterThan(before),
+        { timeout: 30_000, interval: 200 },
+      );
+      expect(run.child.exitCode).toBeNull();
+      await vi.waitFor(
+        async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200),
+        { timeout: 30_000, interval: 200 },
+      );
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
     },
   );
+
+  it('one-shot commands fail in one line naming the database and the timeout', async () => {
+    const server = await silentServer();
+    cleanups.push(() => server.close());
+    let stderr = '';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      stderr += String(chunk);
+      return true;
+    });
+    let code: number;
+    try {
+      code = await main([
+        'users',
+        'list',
+        '--database-url',
+        `postgres://u:secret@127.0.0.1:${server.port}/db`,
+        '--database-connect-timeout',
+        '300ms',
+        '--log-level',
+        'silent',
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      new RegExp(
+        `^prebuild-controller: cannot connect to PostgreSQL at postgres://u:\\*\\*\\*@127\\.0\\.0\\.1:${server.port}/db: no answer within 300ms \\(.*\\)\\n$`,
+      ),
+    );
+  });
 });

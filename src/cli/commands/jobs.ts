@@ -31,6 +31,7 @@ async function withPool<T>(
       logger,
       applicationName: 'prebuild-controller cli',
       maximumPoolSize: 2,
+      connectTimeoutMs: config.databaseConnectTimeout,
     });
     try {
       return await fn(pool);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 
 import type { Transition } from '../../jobs/model.js';
 import { systemClock } from '../../util/clock.js';
-import { parseDuration } from '../../util/duration.js';
+import { formatDuration, parseDuration } from '../../util/duration.js';
 import { createManualBuild } from '../../workspaces/builds.js';
 import {
   extendDeadline,
@@ -21,6 +21,9 @@ import { withDatabase } from '../database.js';
 import { CliError } from '../errors.js';
 import { addSettings, DATABASE_SETTINGS } from '../options.js';
 import { formatWorkspace, formatWorkspaceTable } from './workspace-format.js';
+
+/** `workspaces extend <ref> <duration>`: the longest duration from now it accepts. */
+const MAX_EXTEND_AHEAD_MS = 365 * 86_400_000;
 
 type Flags = Record<string, unknown>;
 
@@ -128,6 +131,12 @@ export function registerWorkspaces(
     .action(async (ref: string, text: string, flags: Flags) => {
       const now = systemClock.now();
       const ms = parseDuration(text);
+      if (ms !== undefined && ms > MAX_EXTEND_AHEAD_MS) {
+        throw new CliError(
+          `deadline: "${text}" is too far ahead (a duration from now is at most ${formatDuration(MAX_EXTEND_AHEAD_MS)})`,
+          2,
+        );
+      }
       const deadline = ms === undefined ? text : new Date(now.getTime() + ms).toISOString();
       printWorkspace(
         await withDatabase(flags, ({ pool }) => extendDeadline(pool, ref, deadline, now)),
