@@ -4,6 +4,7 @@ import { templateConfigJsonSchemaText } from '../../templates/json-schema.js';
 import { listTemplates } from '../../templates/list.js';
 import { contentHash } from '../../templates/mapping.js';
 import { planPush, type PushPlan, pushTemplate, type PushResult } from '../../templates/push.js';
+import { cliPrincipal } from '../principal.js';
 import { addSettings, DATABASE_SETTINGS } from '../options.js';
 import { withDatabase } from '../database.js';
 import { loadValidConfig, validateFile } from './template-io.js';
@@ -85,7 +86,7 @@ export function registerTemplate(program: Command): void {
         process.stdout.write(flags.json === true ? json({ plan }) : describePlan(plan));
         return;
       }
-      const result = await pushTemplate(pool, config);
+      const result = await pushTemplate(pool, config, { pushedBy: cliPrincipal() });
       process.stdout.write(
         flags.json === true
           ? json({ template: result.template, version: result.version, changed: result.changed })
