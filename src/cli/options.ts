@@ -2,21 +2,31 @@ import { type Command, Option } from 'commander';
 
 import { flagName, type SettingDefinition, type SettingKey, SETTINGS } from '../config/settings.js';
 
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 /** Adds the flags of these settings to a command, with the variable and default in the help. */
 export function addSettings(command: Command, keys: readonly SettingKey[]): Command {
   for (const key of keys) {
-    const setting: SettingDefinition = SETTINGS[key];
-    const fallback = setting.default !== undefined ? `, default ${setting.default}` : '';
-    const file = setting.fileEnv ? ` or ${setting.fileEnv}` : '';
-    const value = setting.bareFlag ? `[${setting.arg}]` : `<${setting.arg}>`;
-    command.addOption(
-      new Option(
-        `${flagName(key)} ${value}`,
-        `${setting.description} (env ${setting.env}${file}${fallback})`,
-      ),
+    const setting = SETTINGS[key];
+    const definition: SettingDefinition = setting;
+    const fallback = definition.default !== undefined ? `, default ${definition.default}` : '';
+    const file = definition.fileEnv ? ` or ${definition.fileEnv}` : '';
+    const arg = definition.bare === undefined ? `<${setting.arg}>` : `[${setting.arg}]`;
+    const option = new Option(
+      `${flagName(key)} ${arg}`,
+      `${setting.description} (env ${setting.env}${file}${fallback})`,
     );
+    if (definition.repeatable) option.argParser(collect);
+    if (definition.bare !== undefined) option.preset(definition.bare);
+    command.addOption(option);
   }
   return command;
 }
 
-export const DATABASE_SETTINGS = ['databaseUrl', 'dataDir', 'embeddedPgPort', 'logLevel'] as const;
+export const DATABASE_SETTINGS = [
+  'databaseUrl',
+  'databaseConnectTimeout',
+  'dataDir',
+  'embeddedPgPort',
+  'logLevel',
+] as const;

@@ -31,7 +31,13 @@ function rawValue(
   env: NodeJS.ProcessEnv,
   readFile: SecretFileReader,
 ): RawValue | undefined {
-  const flag = flags[key];
+  const given = flags[key];
+  // A repeatable flag arrives as a list (joined by NUL for its schema); a bare one as true.
+  const flag = Array.isArray(given)
+    ? given.map(String).join('\0')
+    : given === true && setting.bare !== undefined
+      ? setting.bare
+      : given;
   const fromEnv = env[setting.env];
   const hasEnv = fromEnv !== undefined && fromEnv !== '';
   const filePath = setting.fileEnv === undefined ? undefined : env[setting.fileEnv];
@@ -41,7 +47,7 @@ function rawValue(
       `invalid configuration: both ${setting.env} and ${setting.fileEnv} are set; set only one`,
     );
   }
-  if (typeof flag === 'string' || typeof flag === 'number' || flag === true) {
+  if (typeof flag === 'string' || typeof flag === 'number') {
     return { text: String(flag), source: `${flagName(key)} (env ${setting.env})` };
   }
   if (hasEnv) return { text: fromEnv, source: `${setting.env} (flag ${flagName(key)})` };

@@ -2,9 +2,14 @@ import { z } from 'zod';
 
 import { parseQuietHours } from '../domain/lifecycle/quiet-hours.js';
 import { LOG_LEVELS } from '../log/logger.js';
-import { parseDuration } from '../util/duration.js';
+import { formatDuration, parseDuration } from '../util/duration.js';
 
-const duration = (min = 0) =>
+/** Longest timer Node.js runs (2^31 - 1 ms, about 24.8 days), rounded down: the default upper bound. */
+export const MAX_TIMER_SETTING_MS = 24 * 86_400_000;
+/** Upper bound of retention and look-back settings, which only go into SQL: 10 years. */
+export const MAX_RETENTION_SETTING_MS = 3650 * 86_400_000;
+
+const duration = (min = 0, max = MAX_TIMER_SETTING_MS) =>
   z.string().transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined) {
@@ -16,6 +21,13 @@ const duration = (min = 0) =>
     }
     if (ms < min) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be at least ${min}ms` });
+      return z.NEVER;
+    }
+    if (ms > max) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `must be at most ${formatDuration(max)}, got "${text}"`,
+      });
       return z.NEVER;
     }
     return ms;
@@ -147,6 +159,101 @@ const quietHoursSchedule = z.string().transform((text, ctx) => {
   }
 });
 
+/** Command names, as template names: what `exec.command` must look like to name a command. */
+export const EXEC_COMMAND_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/**
+ * `NAME=COMMAND` values (several joined by NUL, which no argument or variable can contain): a
+ * value whose text before the first `=` is a command name defines that name; any other value
+ * defines the command named `default`.
+ */
+export function parseExecCommands(text: string): Record<string, string> | string {
+  const commands: Record<string, string> = {};
+  for (const value of text.split('\0')) {
+    const eq = value.indexOf('=');
+    const named = eq > 0 && EXEC_COMMAND_NAME.test(value.slice(0, eq));
+    const name = named ? value.slice(0, eq) : 'default';
+    const command = named ? value.slice(eq + 1) : value;
+    if (command.trim() === '') return `"${value}": the command of ${name} is empty`;
+    if (Object.hasOwn(commands, name)) return `the exec command "${name}" is given twice`;
+    commands[name] = command;
+  }
+  return commands;
+}
+
+const execCommandList = z.string().transform((text, ctx) => {
+  const parsed = parseExecCommands(text);
+  if (typeof parsed === 'string') {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const execCommandJson = z.string().transform((text, ctx) => {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: 'must be a JSON object of name to command, e.g. {"build":"./build.sh"}',
+    });
+    return z.NEVER;
+  }
+  const commands: Record<string, string> = {};
+  for (const [name, command] of Object.entries(value)) {
+    if (!EXEC_COMMAND_NAME.test(name)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `"${name}" is not a command name (1-64 lowercase letters, digits, - and _)`,
+      });
+      return z.NEVER;
+    }
+    if (typeof command !== 'string' || command.trim() === '') {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `the command of "${name}" must be a non-empty string`,
+      });
+      return z.NEVER;
+    }
+    commands[name] = command;
+  }
+  return commands;
+});
+
+/** Variable names that are the controller's secrets: never passed to an exec command. */
+export function isControllerSecret(name: string): boolean {
+  return name.startsWith('DATABASE_URL') || name.startsWith('PREBUILD_CONTROLLER_');
+}
+
+const execEnvList = z.string().transform((text, ctx) => {
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  for (const name of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(name)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `"${name}" must be a variable name or a prefix ending in * (KUBECONFIG, AWS_*)`,
+      });
+      return z.NEVER;
+    }
+    if (isControllerSecret(name.replace(/\*$/, ''))) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `"${name}" would pass the controller's secrets (DATABASE_URL, PREBUILD_CONTROLLER_*); exec commands never get them`,
+      });
+      return z.NEVER;
+    }
+  }
+  return names;
+});
+
 export interface SettingDefinition {
   /** Environment variable. */
   readonly env: string;
@@ -156,17 +263,16 @@ export interface SettingDefinition {
   readonly default?: string;
   /** Placeholder in --help. */
   readonly arg: string;
+  /** The flag may be given several times; the values reach the schema joined by NUL. */
+  readonly repeatable?: boolean;
+  /** The flag may be given without a value, meaning this one (`--flag` = `--flag true`). */
+  readonly bare?: string;
   readonly schema: z.ZodType<unknown, z.ZodTypeDef, string>;
   /**
    * For secrets: a second variable naming a file that holds the value (a Kubernetes Secret
    * mount), read at start and trimmed. Setting both variables is an error.
    */
   readonly fileEnv?: string;
-  /**
-   * A flag that may be given bare (`--insecure-no-token` = `--insecure-no-token true`); for
-   * true|false settings.
-   */
-  readonly bareFlag?: true;
 }
 
 /**
@@ -194,6 +300,22 @@ export const SETTINGS = {
     default: '1m',
     description:
       'a query running longer is canceled by PostgreSQL (statement_timeout of the pool connections; 0 = no limit; migrations are not limited)',
+    schema: duration(0),
+  },
+  databaseConnectTimeout: {
+    env: 'PREBUILD_CONTROLLER_DATABASE_CONNECT_TIMEOUT',
+    arg: 'duration',
+    default: '10s',
+    description:
+      'how long opening a database connection may take; then run and provisionerd retry with backoff, migrate and one-shot commands fail',
+    schema: duration(100),
+  },
+  migrationLockTimeout: {
+    env: 'PREBUILD_CONTROLLER_MIGRATION_LOCK_TIMEOUT',
+    arg: 'duration',
+    default: '10m',
+    description:
+      "how long migrating waits for another replica's migration lock before failing (0 = no limit)",
     schema: duration(0),
   },
   dataDir: {
@@ -244,7 +366,7 @@ export const SETTINGS = {
     env: 'PREBUILD_CONTROLLER_INSECURE_NO_TOKEN',
     arg: 'true|false',
     default: 'false',
-    bareFlag: true,
+    bare: 'true',
     description:
       'let `run` listen beyond loopback without PREBUILD_CONTROLLER_API_TOKEN (refused otherwise, exit code 2); requests without a token are still answered on loopback only',
     schema: boolean,
@@ -276,7 +398,7 @@ export const SETTINGS = {
     arg: 'duration',
     default: '1h',
     description: 'prebuild creation failures older than this are forgotten by the backoff',
-    schema: duration(0),
+    schema: duration(0, MAX_RETENTION_SETTING_MS),
   },
   failureHardLimit: {
     env: 'PREBUILD_CONTROLLER_FAILURE_HARD_LIMIT',
@@ -291,7 +413,7 @@ export const SETTINGS = {
     arg: 'duration',
     default: '1h',
     description: 'stopped or failed prebuilds are deleted this long after their last build ended',
-    schema: duration(0),
+    schema: duration(0, MAX_RETENTION_SETTING_MS),
   },
   prebuildActionConcurrency: {
     env: 'PREBUILD_CONTROLLER_PREBUILD_ACTION_CONCURRENCY',
@@ -344,7 +466,7 @@ export const SETTINGS = {
     arg: 'duration',
     default: '30d',
     description: 'finished lifecycle jobs and their logs are deleted after this long',
-    schema: duration(60_000),
+    schema: duration(60_000, MAX_RETENTION_SETTING_MS),
   },
   jobPollInterval: {
     env: 'PREBUILD_CONTROLLER_JOB_POLL_INTERVAL',
@@ -369,9 +491,41 @@ export const SETTINGS = {
   },
   execCommand: {
     env: 'PREBUILD_CONTROLLER_EXEC_COMMAND',
-    arg: 'command',
-    description: 'command run by the exec provisioner (templates may set their own)',
+    arg: 'name=command',
+    repeatable: true,
+    description:
+      'a named command of the exec provisioner, repeatable (--exec-command build=./build.sh); templates pick one by name in exec.command; a value without NAME= defines the command named default, which templates without exec.command run',
+    schema: execCommandList,
+  },
+  execCommands: {
+    env: 'PREBUILD_CONTROLLER_EXEC_COMMANDS',
+    arg: 'json',
+    description:
+      'named commands of the exec provisioner as a JSON object, e.g. {"build":"./build.sh","default":"./build.sh"} (adds to --exec-command; a name given twice is an error)',
+    schema: execCommandJson,
+  },
+  execAllowTemplateCommands: {
+    env: 'PREBUILD_CONTROLLER_EXEC_ALLOW_TEMPLATE_COMMANDS',
+    arg: 'true|false',
+    bare: 'true',
+    default: 'false',
+    description:
+      'also run a literal command written in a template (exec.command that is not a name), if an admin token pushed it; off = only the named commands run',
+    schema: boolean,
+  },
+  execUser: {
+    env: 'PREBUILD_CONTROLLER_EXEC_USER',
+    arg: 'user',
+    description:
+      "user that exec commands run as: a name, uid or uid:gid (unset = nobody when the daemon runs as root, else the daemon's own user; switching needs root)",
     schema: nonEmpty,
+  },
+  execEnv: {
+    env: 'PREBUILD_CONTROLLER_EXEC_ENV',
+    arg: 'NAME,...',
+    description:
+      'more environment variables exec commands inherit, comma-separated (NAME or PREFIX*), on top of PATH, HOME, USER, LOGNAME, LANG, LANGUAGE, LC_*, TZ and TMPDIR; DATABASE_URL and PREBUILD_CONTROLLER_* never pass',
+    schema: execEnvList,
   },
   provisionerConcurrency: {
     env: 'PREBUILD_CONTROLLER_PROVISIONER_CONCURRENCY',
@@ -456,7 +610,7 @@ export const SETTINGS = {
     default: '15m',
     description:
       'no autostop reminder for a user active this recently when activity bumps would move the deadline anyway',
-    schema: duration(0),
+    schema: duration(0, MAX_RETENTION_SETTING_MS),
   },
   notificationDispatchInterval: {
     env: 'PREBUILD_CONTROLLER_NOTIFICATION_DISPATCH_INTERVAL',
@@ -506,7 +660,7 @@ export const SETTINGS = {
     arg: 'duration',
     default: '7d',
     description: 'sent and failed notification messages are deleted after this long',
-    schema: duration(86_400_000),
+    schema: duration(86_400_000, MAX_RETENTION_SETTING_MS),
   },
   shutdownTimeout: {
     env: 'PREBUILD_CONTROLLER_SHUTDOWN_TIMEOUT',

@@ -24,6 +24,10 @@ export type DaemonSettings = Pick<
   | 'echoSeed'
   | 'echoAgentReadyDelay'
   | 'execCommand'
+  | 'execCommands'
+  | 'execAllowTemplateCommands'
+  | 'execUser'
+  | 'execEnv'
   | 'execTimeout'
   | 'quietHoursDefaultSchedule'
 >;

@@ -66,7 +66,10 @@ export type JobRow = z.infer<typeof JobRow>;
 
 /** Exec settings a template version may carry at `config.exec`. */
 export const ExecConfig = z.object({
-  command: z.string().min(1, 'must not be empty'),
+  /** The name of a daemon's command, or (admin-pushed, where daemons allow it) a literal one. */
+  command: z.string().min(1, 'must not be empty').optional(),
+  /** Set by the push, never by the template: an admin token pushed this literal command. */
+  pushed_by_admin: z.boolean().optional(),
   /** Milliseconds, or a duration text such as "10m". */
   timeout: z.union([z.number().positive(), z.string().min(1)]).nullish(),
 });
@@ -102,6 +105,8 @@ export const JOB_ERROR_CODES = {
   invalidInput: 'invalid_input',
   unknownProvisioner: 'unknown_provisioner',
   missingCommand: 'missing_command',
+  unknownCommand: 'unknown_command',
+  commandRefused: 'command_refused',
   provisionerFailed: 'provisioner_failed',
   timeout: 'timeout',
   invalidAgents: 'invalid_agents',

@@ -34,6 +34,10 @@ export const insertLifecycleJobs = defineQuery<
     operations: readonly string[];
     reasons: readonly string[];
     deadlines: readonly string[];
+    /** The latest build each decision was made from. */
+    build_ids: readonly string[];
+    /** The lifecycle job open when each decision was made (null for none). */
+    open_job_ids: readonly (string | null)[];
   },
   z.ZodObject<typeof JobRow.shape & { deadline: z.ZodDate }>
 >('InsertLifecycleJobs', JobRow.extend({ deadline: z.date() }));

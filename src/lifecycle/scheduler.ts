@@ -8,7 +8,7 @@ import { notify } from '../jobs/notify.js';
 import type { Logger } from '../log/logger.js';
 import type { enqueueNotification } from '../notifications/enqueue.js';
 import type { LifecycleMetrics } from './metrics.js';
-import { type PlannedJob, planTick } from './plan.js';
+import { type PlannedJob, planTick, type TickPlan } from './plan.js';
 import {
   cancelStaleLifecycleJobs,
   insertLifecycleJobLogs,
@@ -58,6 +58,74 @@ async function writeLogs(
   });
 }
 
+/** The scheduler's read: the candidate rows and the pure decisions made from them. */
+export interface TickRead {
+  readonly candidates: number;
+  readonly plan: TickPlan;
+}
+
+/** Reads the candidates and decides, inside the scheduler's transaction (lock held). */
+export async function readTick(
+  tx: Db,
+  deps: Pick<SchedulerDeps, 'activeWindowMs'>,
+  now: Date,
+): Promise<TickRead> {
+  const rows = await lifecycleCandidates.any(tx, { now, active_window_ms: deps.activeWindowMs });
+  return {
+    candidates: rows.length,
+    plan: planTick(rows, now, { activeWindowMs: deps.activeWindowMs }),
+  };
+}
+
+/**
+ * Writes a tick's decisions in the scheduler's transaction: stale pending jobs canceled, new jobs
+ * inserted (each re-checked against the state it was decided from, so a decision another
+ * replica's executor carried out since the read gets no second job), their log lines, the cached
+ * next starts, and a NOTIFY for the executors at commit.
+ */
+export async function writeTick(tx: Db, read: TickRead, now: Date) {
+  const { plan } = read;
+  const canceled = await cancelStaleLifecycleJobs.any(tx, {
+    now,
+    workspace_ids: plan.jobs.map((job) => job.workspaceId),
+    operations: plan.jobs.map((job) => job.operation),
+    reasons: plan.jobs.map((job) => job.reason),
+  });
+  const inserted =
+    plan.jobs.length === 0
+      ? []
+      : await insertLifecycleJobs.any(tx, {
+          now,
+          workspace_ids: plan.jobs.map((job) => job.workspaceId),
+          operations: plan.jobs.map((job) => job.operation),
+          reasons: plan.jobs.map((job) => job.reason),
+          deadlines: plan.jobs.map((job) => iso(job.deadline)),
+          build_ids: plan.jobs.map((job) => job.buildId),
+          open_job_ids: plan.jobs.map((job) => job.openJobId),
+        });
+  await writeLogs(tx, now, [
+    ...canceled.map((job) => ({
+      jobId: job.id,
+      level: 'info' as const,
+      output: `canceled by the scheduler: ${job.operation} (${job.reason}) is no longer due`,
+    })),
+    ...inserted.map((job) => ({
+      jobId: job.id,
+      level: 'info' as const,
+      output: `scheduled: ${job.operation} (${job.reason}), due since ${iso(job.deadline)}`,
+    })),
+  ]);
+  const refreshed =
+    plan.nextStarts.length === 0
+      ? []
+      : await setWorkspacesNextStartAt.any(tx, {
+          workspace_ids: plan.nextStarts.map((next) => next.workspaceId),
+          next_start_ats: plan.nextStarts.map((next) => (next.at ? iso(next.at) : null)),
+        });
+  if (inserted.length > 0) await notify(tx, CHANNELS.lifecycle, [{}]);
+  return { rows: read.candidates, plan, inserted, canceled, refreshed: refreshed.length };
+}
+
 /**
  * The scheduling half of a tick, on one replica at a time (transaction-scoped scheduler lock):
  * one candidate query, the pure decisions, stale pending jobs canceled and new ones inserted
@@ -69,48 +137,7 @@ export async function scheduleTick(deps: SchedulerDeps, now: Date): Promise<Sche
   const log = deps.logger.child({ component: 'lifecycle-scheduler' });
   const planned = await withTransaction(deps.pool, {}, async (tx) => {
     if (!(await tryAdvisoryXactLock(tx, LOCKS.lifecycleScheduler))) return null;
-    const rows = await lifecycleCandidates.any(tx, {
-      now,
-      active_window_ms: deps.activeWindowMs,
-    });
-    const plan = planTick(rows, now, { activeWindowMs: deps.activeWindowMs });
-    const canceled = await cancelStaleLifecycleJobs.any(tx, {
-      now,
-      workspace_ids: plan.jobs.map((job) => job.workspaceId),
-      operations: plan.jobs.map((job) => job.operation),
-      reasons: plan.jobs.map((job) => job.reason),
-    });
-    const inserted =
-      plan.jobs.length === 0
-        ? []
-        : await insertLifecycleJobs.any(tx, {
-            now,
-            workspace_ids: plan.jobs.map((job) => job.workspaceId),
-            operations: plan.jobs.map((job) => job.operation),
-            reasons: plan.jobs.map((job) => job.reason),
-            deadlines: plan.jobs.map((job) => iso(job.deadline)),
-          });
-    await writeLogs(tx, now, [
-      ...canceled.map((job) => ({
-        jobId: job.id,
-        level: 'info' as const,
-        output: `canceled by the scheduler: ${job.operation} (${job.reason}) is no longer due`,
-      })),
-      ...inserted.map((job) => ({
-        jobId: job.id,
-        level: 'info' as const,
-        output: `scheduled: ${job.operation} (${job.reason}), due since ${iso(job.deadline)}`,
-      })),
-    ]);
-    const refreshed =
-      plan.nextStarts.length === 0
-        ? []
-        : await setWorkspacesNextStartAt.any(tx, {
-            workspace_ids: plan.nextStarts.map((next) => next.workspaceId),
-            next_start_ats: plan.nextStarts.map((next) => (next.at ? iso(next.at) : null)),
-          });
-    if (inserted.length > 0) await notify(tx, CHANNELS.lifecycle, [{}]);
-    return { rows: rows.length, plan, inserted, canceled, refreshed: refreshed.length };
+    return writeTick(tx, await readTick(tx, deps, now), now);
   });
   if (!planned) {
     log.debug({ tick: iso(now) }, 'another replica is scheduling this tick');

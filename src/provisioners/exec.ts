@@ -4,7 +4,13 @@ import { createInterface } from 'node:readline';
 import { JOB_ERROR_CODES } from '../jobs/model.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { parseAgentLine } from './agents.js';
+import {
+  DEFAULT_COMMAND_NAME,
+  type ExecCommandPolicy,
+  resolveExecCommand,
+} from './exec-command.js';
 import { execEnvironment } from './exec-env.js';
+import type { ExecUser } from './exec-user.js';
 import {
   type AgentDeclaration,
   DEFAULT_AGENTS,
@@ -14,16 +20,27 @@ import {
 } from './types.js';
 
 export interface ExecOptions {
-  /** The global command (PREBUILD_CONTROLLER_EXEC_COMMAND); a template's exec.command wins. */
-  readonly command: string | undefined;
+  /**
+   * The daemon's named commands; templates pick one by name in `exec.command`, and those that
+   * name none run `default`.
+   */
+  readonly commands?: Readonly<Record<string, string>>;
+  /** Shorthand for the command named `default` (a `commands.default` wins). */
+  readonly command?: string | undefined;
+  /** Run a template's literal command when an admin token pushed it (`--exec-allow-template-commands`). */
+  readonly allowTemplateCommands?: boolean;
   /** Default timeout; a template's exec.timeout wins. */
   readonly timeoutMs: number;
   /** After SIGTERM to the process group, how long before SIGKILL. */
   readonly killGraceMs?: number;
   /** After the command exits, how long to wait for its output pipes to close (background children). */
   readonly drainMs?: number;
-  /** Environment the command inherits (default: this process's, minus the controller's secrets). */
+  /** Environment the allow-list picks from (default: this process's). */
   readonly baseEnv?: NodeJS.ProcessEnv;
+  /** More variables to inherit beyond the allow-list (`--exec-env`: names or `PREFIX*`). */
+  readonly envAllow?: readonly string[];
+  /** Run commands as this user (uid and gid; needs root). Unset: the daemon's own user. */
+  readonly user?: ExecUser | undefined;
 }
 
 type Fail = Extract<ProvisionResult, { ok: false }>;
@@ -46,7 +63,8 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 /**
- * Runs an operator's command per build (`/bin/sh -c <command>` in its own process group): the
+ * Runs one of the operator's named commands per build (`/bin/sh -c <command>` in its own process
+ * group, as `user` when set, with an allow-listed environment): the
  * job as JSON on stdin, the build in environment variables, each output line a job log line,
  * exit code 0 = success. One stdout line `{"agents":[...]}` declares the agents. A timeout or a
  * cancel kills the whole process group (SIGTERM, then SIGKILL after a grace period).
@@ -54,32 +72,39 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 export class ExecProvisioner implements Provisioner {
   readonly type = 'exec';
 
-  constructor(private readonly options: ExecOptions) {}
+  readonly #policy: ExecCommandPolicy;
+
+  constructor(private readonly options: ExecOptions) {
+    const commands = { ...options.commands };
+    if (options.command !== undefined) commands[DEFAULT_COMMAND_NAME] ??= options.command;
+    this.#policy = { commands, allowTemplateCommands: options.allowTemplateCommands ?? false };
+  }
 
   async provision(request: ProvisionRequest): Promise<ProvisionResult> {
     const { input, log, signal } = request;
-    const command = input.exec?.command ?? this.options.command;
-    if (!command) {
-      return fail(
-        JOB_ERROR_CODES.missingCommand,
-        'exec provisioner: no command to run: set exec.command in the template or PREBUILD_CONTROLLER_EXEC_COMMAND (--exec-command)',
-      );
-    }
+    const resolved = resolveExecCommand(input.exec, this.#policy);
+    if (!resolved.ok) return fail(resolved.errorCode, resolved.error);
+    const { command, label } = resolved;
     const timeoutMs = timeoutOf(input.exec?.timeout, this.options.timeoutMs);
     if (typeof timeoutMs === 'string') return fail(JOB_ERROR_CODES.invalidInput, timeoutMs);
 
     const stage = 'exec';
+    const { user } = this.options;
     log({
       level: 'info',
       stage,
-      output: `running ${command} (timeout ${formatDuration(timeoutMs)})`,
+      output: `running ${label}${user ? ` as ${user.name}` : ''} (timeout ${formatDuration(timeoutMs)})`,
     });
     let child: ChildProcess;
     try {
       child = spawn('/bin/sh', ['-c', command], {
         detached: true,
         stdio: ['pipe', 'pipe', 'pipe'],
-        env: execEnvironment(request, this.options.baseEnv ?? process.env),
+        env: execEnvironment(request, this.options.baseEnv ?? process.env, {
+          ...(this.options.envAllow ? { allow: this.options.envAllow } : {}),
+          user,
+        }),
+        ...(user ? { uid: user.uid, gid: user.gid } : {}),
       });
     } catch (error) {
       return fail(
@@ -159,7 +184,7 @@ export class ExecProvisioner implements Provisioner {
     if (exit instanceof Error) {
       return fail(
         JOB_ERROR_CODES.provisionerFailed,
-        `exec: could not run ${command}: ${exit.message}`,
+        `exec: could not run ${label}: ${exit.message}`,
       );
     }
     if (stopReason === 'timeout') {

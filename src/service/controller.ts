@@ -9,6 +9,7 @@ import { Listener } from '../db/listener.js';
 import { migrate } from '../db/migrate.js';
 import { createDbPool } from '../db/pool.js';
 import { databaseReadiness } from '../db/readiness.js';
+import { waitForDatabase } from '../db/wait.js';
 import { buildApp, type ResponseCheck } from '../http/app.js';
 import { isLoopbackAddress } from '../http/auth.js';
 import { startMetricsServer } from '../http/metrics-server.js';
@@ -89,15 +90,21 @@ export async function startController(options: StartOptions): Promise<RunningCon
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
   };
   try {
-    await migrate(database.url, logger);
+    const connectTimeoutMs = config.databaseConnectTimeout;
+    await waitForDatabase(database.url, logger, { connectTimeoutMs });
+    await migrate(database.url, logger, undefined, {
+      connectTimeoutMs,
+      lockTimeoutMs: config.migrationLockTimeout,
+    });
     const poolSize = config.databasePoolSize ?? DEFAULT_POOL_SIZE;
     const pool = await createDbPool(database.url, {
       logger,
       maximumPoolSize: poolSize,
       statementTimeoutMs: config.databaseStatementTimeout,
+      connectTimeoutMs,
     });
     cleanup.push(() => pool.end());
-    const listener = new Listener(database.url, logger);
+    const listener = new Listener(database.url, logger, { connectTimeoutMs });
     await listener.start();
     cleanup.push(() => listener.stop());
 

@@ -6,6 +6,7 @@ import { errors } from '../http/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
 import { PushPlan, PushResult, TemplateList } from './api-schemas.js';
+import { approveExecCommand, requestIsAdmin } from './exec-approval.js';
 import { templateConfigJsonSchema } from './json-schema.js';
 import { listTemplates } from './list.js';
 import { planPush, pushTemplate } from './push.js';
@@ -70,10 +71,11 @@ export function templateRoutes(options: TemplateRoutesOptions): FastifyPluginAsy
             result.issues,
           );
         }
+        const config = approveExecCommand(result.config, requestIsAdmin(request));
         if (request.query.dry_run === 'true') {
-          return reply.status(200).send({ plan: await planPush(options.pool, result.config) });
+          return reply.status(200).send({ plan: await planPush(options.pool, config) });
         }
-        const pushed = await pushTemplate(options.pool, result.config, {
+        const pushed = await pushTemplate(options.pool, config, {
           pushedBy: request.principal.name,
         });
         log.info(
@@ -104,9 +106,16 @@ export function templateRoutes(options: TemplateRoutesOptions): FastifyPluginAsy
         },
         config: { role: 'read' },
       },
-      async () => ({
-        templates: await listTemplates(options.pool, options.clock.now()),
-      }),
+      async (request) => {
+        const listing = await listTemplates(options.pool, options.clock.now());
+        for (const bad of listing.unreadable) {
+          request.log.error(
+            { template: bad },
+            'template left out of the list: its row cannot be read',
+          );
+        }
+        return listing;
+      },
     );
   };
 }

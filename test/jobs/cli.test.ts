@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,8 @@ const db = useTestDatabase();
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'cli-test-'));
+// Exec commands of a daemon started as root run as nobody: they write their pid files here.
+chmodSync(scratch, 0o777);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const children: ChildProcess[] = [];
@@ -27,13 +29,13 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
-function provisionerd(args: string[]) {
+function provisionerd(args: string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', fixture('cli.ts'), 'provisionerd', ...args],
     {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'info' },
+      env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -98,7 +100,119 @@ describe('prebuild-controller provisionerd', () => {
     expect(daemon.output()).toContain('provisionerd stopped');
   });
 
-  it('rejects bad flags with exit code 2 and the flag named', async () => {
+  it(
+    'stays up when its database connections are terminated while idle, reconnects, and runs the next job',
+    { timeout: 60_000 },
+    async () => {
+      const tags = { test: randomUUID().slice(0, 8) };
+      const name = `cli-${tags.test}`;
+      const daemon = provisionerd([
+        '--provisioner',
+        'echo',
+        '--echo-duration',
+        '0s',
+        '--tags',
+        `test=${tags.test}`,
+        '--name',
+        name,
+      ]);
+      await vi.waitFor(() => expect(daemon.output()).toContain('provisionerd running'), {
+        timeout: 30_000,
+      });
+      // Every backend of the daemon (its pool and its LISTEN connection), as a failover would.
+      const Count = z.object({ n: z.number() });
+      const killed = () =>
+        db.pool.oneFirst(sql.type(Count)`
+          SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+          WHERE datname = current_database()
+            AND application_name IN ('prebuild-controller provisionerd', 'prebuild-controller listener')`);
+      expect(await killed()).toBeGreaterThan(0);
+      // The listener reconnects (its backoff starts at 100 ms): the process must still be there.
+      await vi.waitFor(() => expect(daemon.output()).toContain('listener reconnected'), {
+        timeout: 20_000,
+      });
+      expect(daemon.child.exitCode).toBeNull();
+      const { job } = await enqueue(db.pool, await createTarget(db.pool, { tags }));
+      expect(await waitForJob(db.pool, job.id, undefined, 30_000)).toMatchObject({
+        job_status: 'succeeded',
+      });
+      daemon.child.kill('SIGTERM');
+      expect(await daemon.exited).toBe(0);
+    },
+  );
+
+  it(
+    "runs exec commands as nobody (as root), with an allow-listed environment and no way to the daemon's secrets",
+    { timeout: 60_000 },
+    async () => {
+      const tags = { test: randomUUID().slice(0, 8) };
+      // $PPID of the command (run by /bin/sh -c) is the daemon itself.
+      const probe = [
+        'echo "uid=$(id -u) parent=$(cat /proc/$PPID/comm)"',
+        'if cat /proc/$PPID/environ >/dev/null 2>&1; then echo parent_environ=readable; else echo parent_environ=unreadable; fi',
+        'echo "database_url=${DATABASE_URL:-unset} token=${PREBUILD_CONTROLLER_API_TOKEN:-unset}"',
+        'env | sort | sed "s/^/env: /"',
+      ].join('; ');
+      const daemon = provisionerd(
+        [
+          '--provisioner',
+          'exec',
+          '--exec-command',
+          `probe=${probe}`,
+          '--exec-command',
+          'other=true',
+          '--exec-env',
+          'EXTRA_ALLOWED,SOME_PREFIX_*',
+          '--tags',
+          `test=${tags.test}`,
+        ],
+        {
+          PREBUILD_CONTROLLER_API_TOKEN: 'secret-api-token',
+          EXTRA_ALLOWED: 'yes',
+          SOME_PREFIX_A: 'a',
+          NOT_ALLOWED: 'no',
+        },
+      );
+      const { job } = await enqueue(
+        db.pool,
+        await createTarget(db.pool, {
+          tags,
+          provisioner: 'exec',
+          config: { exec: { command: 'probe' } },
+        }),
+      );
+      expect(await waitForJob(db.pool, job.id, undefined, 30_000)).toMatchObject({
+        job_status: 'succeeded',
+      });
+      const Output = z.object({ output: z.string() });
+      const lines = await db.pool.manyFirst(sql.type(Output)`
+        SELECT output FROM provisioner_job_logs WHERE job_id = ${job.id} ORDER BY id`);
+      const rootDaemon = process.getuid?.() === 0;
+      // The log names the command, never its text.
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          rootDaemon
+            ? /^running exec command "probe" as nobody \(timeout/
+            : /^running exec command "probe" \(timeout/,
+        ),
+      );
+      expect(lines.join('\n')).not.toContain('/proc/$PPID');
+      expect(lines).toContainEqual(`uid=${rootDaemon ? 65534 : process.getuid?.()} parent=node`);
+      // Only a root daemon can keep its own environment from its commands: they run as nobody.
+      expect(lines).toContainEqual(`parent_environ=${rootDaemon ? 'unreadable' : 'readable'}`);
+      expect(lines).toContainEqual('database_url=unset token=unset');
+      const env = lines.filter((line) => line.startsWith('env: ')).map((line) => line.slice(5));
+      expect(env).toEqual(
+        expect.arrayContaining(['EXTRA_ALLOWED=yes', 'SOME_PREFIX_A=a', 'TRANSITION=start']),
+      );
+      expect(env.some((line) => line.startsWith('PATH='))).toBe(true);
+      expect(env.join('\n')).not.toMatch(/NOT_ALLOWED|postgres:|secret-api-token|DATABASE_URL/);
+      daemon.child.kill('SIGTERM');
+      expect(await daemon.exited).toBe(0);
+    },
+  );
+
+  it('rejects bad flags with exit code 2 and the flag named', { timeout: 90_000 }, async () => {
     const bad = provisionerd(['--provisioner', 'none']);
     expect(await bad.exited).toBe(2);
     expect(bad.output()).toContain('--provisioner: provisionerd needs echo or exec');
@@ -109,6 +223,23 @@ describe('prebuild-controller provisionerd', () => {
     expect(await listen.exited).toBe(2);
     expect(listen.output()).toContain(
       '--metrics-listen (env PREBUILD_CONTROLLER_METRICS_LISTEN): "everywhere" must be host:port',
+    );
+    const twice = provisionerd([
+      '--provisioner',
+      'exec',
+      '--exec-command',
+      'build=./a.sh',
+      '--exec-command',
+      'build=./b.sh',
+    ]);
+    expect(await twice.exited).toBe(2);
+    expect(twice.output()).toContain(
+      '--exec-command (env PREBUILD_CONTROLLER_EXEC_COMMAND): the exec command "build" is given twice',
+    );
+    const user = provisionerd(['--provisioner', 'exec', '--exec-user', 'no-such-user-here']);
+    expect(await user.exited).toBe(2);
+    expect(user.output()).toContain(
+      '--exec-user (env PREBUILD_CONTROLLER_EXEC_USER): there is no user "no-such-user-here" on this system',
     );
   });
 

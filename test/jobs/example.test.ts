@@ -36,6 +36,7 @@ describe('examples/exec-local-process.sh', () => {
       command: script,
       timeoutMs: 30_000,
       baseEnv: { ...process.env, WORKSPACES_DIR: workspaces },
+      envAllow: ['WORKSPACES_DIR'],
     });
     daemons.push(
       await startTestDaemon({

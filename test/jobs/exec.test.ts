@@ -101,13 +101,22 @@ describe('exec provisioner', () => {
     expect(lines).toContainEqual({ level: 'warn', stage: 'stderr', output: 'progress on stderr' });
   });
 
-  it('prefers the template command over the global one, and declares no agents for a stop', async () => {
-    const exec = new ExecProvisioner({ command: 'exit 9', timeoutMs: 10_000 });
-    const { result } = await run(
+  it('runs the command the template names, and declares no agents for a stop', async () => {
+    const exec = new ExecProvisioner({
+      commands: { default: 'exit 9', build: fixture('build-ok.sh') },
+      timeoutMs: 10_000,
+    });
+    const { result, lines } = await run(
       exec,
-      input({ transition: 'stop', exec: { command: fixture('build-ok.sh') } }),
+      input({ transition: 'stop', exec: { command: 'build' } }),
     );
     expect(result).toEqual({ ok: true, agents: [] });
+    // The log names the command; its text stays with the operator.
+    expect(lines[0]).toMatchObject({
+      stage: 'exec',
+      output: expect.stringMatching(/^running exec command "build"/),
+    });
+    expect(lines.map((l) => l.output).join('\n')).not.toContain('build-ok.sh');
   });
 
   it('defaults to one ready agent "main"', async () => {
@@ -184,21 +193,21 @@ describe('exec provisioner', () => {
   });
 
   it('fails clearly without a command, and on a bad template timeout', async () => {
-    const none = new ExecProvisioner({ command: undefined, timeoutMs: 10_000 });
+    const none = new ExecProvisioner({ commands: { build: 'true' }, timeoutMs: 10_000 });
     expect((await run(none, input())).result).toEqual({
       ok: false,
       errorCode: 'missing_command',
       error:
-        'exec provisioner: no command to run: set exec.command in the template or PREBUILD_CONTROLLER_EXEC_COMMAND (--exec-command)',
+        'exec: the template names no command (exec.command) and this daemon has no command named "default" (it has: build); define one with --exec-command default=COMMAND',
     });
     const exec = new ExecProvisioner({ command: 'true', timeoutMs: 10_000 });
-    expect((await run(exec, input({ exec: { command: 'true', timeout: 'soon' } }))).result).toEqual(
-      {
-        ok: false,
-        errorCode: 'invalid_input',
-        error: 'exec.timeout: "soon" is not a duration (examples: 90s, 10m)',
-      },
-    );
+    expect(
+      (await run(exec, input({ exec: { command: 'default', timeout: 'soon' } }))).result,
+    ).toEqual({
+      ok: false,
+      errorCode: 'invalid_input',
+      error: 'exec.timeout: "soon" is not a duration (examples: 90s, 10m)',
+    });
   });
 
   it('reports a command that does not exist', async () => {
@@ -239,8 +248,8 @@ describe('exec builds through a daemon', () => {
     while (daemons.length > 0) await daemons.pop()?.stop();
   });
 
-  async function execDaemon(tags: Record<string, string>, command: string | undefined) {
-    const exec = new ExecProvisioner({ command, timeoutMs: 10_000 });
+  async function execDaemon(tags: Record<string, string>, commands: Record<string, string>) {
+    const exec = new ExecProvisioner({ commands, timeoutMs: 10_000 });
     const started = await startTestDaemon({
       db: db.pool,
       url: db.url,
@@ -251,14 +260,60 @@ describe('exec builds through a daemon', () => {
     daemons.push(started);
   }
 
+  it('runs a literal template command pushed by an admin on a daemon that allows it', async () => {
+    const tags = { test: randomUUID().slice(0, 8) };
+    const exec = new ExecProvisioner({
+      commands: {},
+      allowTemplateCommands: true,
+      timeoutMs: 10_000,
+    });
+    daemons.push(
+      await startTestDaemon({
+        db: db.pool,
+        url: db.url,
+        tags,
+        provisioners: ['exec'],
+        provisionerFor: () => exec,
+      }),
+    );
+    const config = (pushedByAdmin: boolean) => ({
+      exec: {
+        command: 'echo "literal $TRANSITION"',
+        ...(pushedByAdmin && { pushed_by_admin: true }),
+      },
+    });
+    const ran = await enqueue(
+      db.pool,
+      await createTarget(db.pool, { tags, provisioner: 'exec', config: config(true) }),
+    );
+    expect(await waitForJob(db.pool, ran.job.id)).toMatchObject({ job_status: 'succeeded' });
+    const Output = z.object({ output: z.string() });
+    const outputs = await db.pool.manyFirst(sql.type(Output)`
+      SELECT output FROM provisioner_job_logs WHERE job_id = ${ran.job.id} ORDER BY id`);
+    expect(outputs).toContainEqual('literal start');
+    expect(outputs).toContainEqual(expect.stringMatching(/^running the template's exec.command/));
+    expect(outputs.join('\n')).not.toContain('echo "literal');
+    // Not recorded as pushed by an admin (say, a version from before the rule): refused.
+    const refused = await enqueue(
+      db.pool,
+      await createTarget(db.pool, { tags, provisioner: 'exec', config: config(false) }),
+    );
+    expect(await waitForJob(db.pool, refused.job.id)).toMatchObject({
+      job_status: 'failed',
+      error_code: 'command_refused',
+      error:
+        "exec: the template's literal exec.command was not pushed with an admin token; push the template again with one",
+    });
+  });
+
   it('records the declared agents and the output as job logs', async () => {
     const tags = { test: randomUUID().slice(0, 8) };
     const target = await createTarget(db.pool, {
       tags,
       provisioner: 'exec',
-      config: { exec: { command: fixture('build-ok.sh'), timeout: '30s' } },
+      config: { exec: { command: 'build', timeout: '30s' } },
     });
-    await execDaemon(tags, undefined);
+    await execDaemon(tags, { build: fixture('build-ok.sh') });
     const { build, job } = await enqueue(db.pool, target, { parameters: { cpus: '2' } });
     expect(await waitForJob(db.pool, job.id)).toMatchObject({ job_status: 'succeeded' });
     const Agent = z.object({ name: z.string(), lifecycle_state: z.string() });
@@ -278,11 +333,17 @@ describe('exec builds through a daemon', () => {
       output: 'param_cpus=2 param_disk_size=',
     });
     expect(lines).toContainEqual({ level: 'warn', stage: 'stderr', output: 'progress on stderr' });
+    expect(lines).toContainEqual({
+      level: 'info',
+      stage: 'exec',
+      output: expect.stringMatching(/^running exec command "build"/),
+    });
+    expect(lines.map((line) => line.output).join('\n')).not.toContain('build-ok.sh');
   });
 
-  it('fails the job, not the daemon, on a missing or invalid command or malformed agents', async () => {
+  it('fails the job, not the daemon, on a missing, unknown, literal or invalid command or malformed agents', async () => {
     const tags = { test: randomUUID().slice(0, 8) };
-    await execDaemon(tags, undefined);
+    await execDaemon(tags, { 'bad-agents': fixture('build-bad-agents.sh'), fine: 'echo fine' });
     const missing = await enqueue(
       db.pool,
       await createTarget(db.pool, { tags, provisioner: 'exec' }),
@@ -296,7 +357,7 @@ describe('exec builds through a daemon', () => {
       await createTarget(db.pool, {
         tags,
         provisioner: 'exec',
-        config: { exec: { command: fixture('build-bad-agents.sh') } },
+        config: { exec: { command: 'bad-agents' } },
       }),
     );
     expect(await waitForJob(db.pool, bad.job.id)).toMatchObject({
@@ -317,9 +378,36 @@ describe('exec builds through a daemon', () => {
       await createTarget(db.pool, {
         tags,
         provisioner: 'exec',
-        config: { exec: { command: 'echo fine' } },
+        config: { exec: { command: 'fine' } },
       }),
     );
     expect(await waitForJob(db.pool, good.job.id)).toMatchObject({ job_status: 'succeeded' });
+    const unknown = await enqueue(
+      db.pool,
+      await createTarget(db.pool, {
+        tags,
+        provisioner: 'exec',
+        config: { exec: { command: 'deploy' } },
+      }),
+    );
+    expect(await waitForJob(db.pool, unknown.job.id)).toMatchObject({
+      job_status: 'failed',
+      error_code: 'unknown_command',
+      error:
+        'exec: this daemon has no exec command named "deploy" (it has: bad-agents, fine); define it with --exec-command deploy=COMMAND',
+    });
+    // Even "pushed by an admin": this daemon does not run commands from templates.
+    const literal = await enqueue(
+      db.pool,
+      await createTarget(db.pool, {
+        tags,
+        provisioner: 'exec',
+        config: { exec: { command: 'echo pwned', pushed_by_admin: true } },
+      }),
+    );
+    expect(await waitForJob(db.pool, literal.job.id)).toMatchObject({
+      job_status: 'failed',
+      error_code: 'command_refused',
+    });
   });
 });

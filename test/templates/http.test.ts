@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 import { buildApp } from '../../src/http/app.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -109,7 +111,7 @@ describe('POST /api/v1/templates', () => {
     expect(body.details).toEqual([
       {
         path: 'lifecycle.default_ttl',
-        message: 'must be a duration such as "30m", "8h", "7d", "1h30m" or "0"',
+        message: 'must be a duration such as "30m", "8h", "7d", "1h30m" or 0',
       },
       {
         path: 'presets[0].prebuilds.scheduling.schedule[0].cron',
@@ -204,5 +206,58 @@ describe('GET /api/v1/templates', () => {
         },
       ],
     });
+  });
+
+  it('leaves out a template whose stored row cannot be read, names it, and lists the others', async () => {
+    expect((await yamlPost(exampleNamed('broken-row'))).statusCode).toBe(201);
+    // As a push before duration bounds could store it: beyond 2^53, which no JS number holds.
+    await db.pool.query(
+      sql.unsafe`UPDATE templates SET default_ttl = 86400000000000000 WHERE name = 'broken-row'`,
+    );
+    const response = await app.inject({ method: 'GET', url: '/api/v1/templates', headers: auth });
+    expect(response.statusCode).toBe(200);
+    const body = response.json<{
+      templates: { name: string }[];
+      unreadable: { id: string; name: string; error: string }[];
+    }>();
+    expect(body.templates.map((t) => t.name)).toEqual(['dev-env', 'json-template']);
+    expect(body.unreadable).toEqual([
+      {
+        id: expect.any(String),
+        name: 'broken-row',
+        error:
+          'default_ttl: stored value 86400000000000000 is beyond the range this version reads (2^53)',
+      },
+    ]);
+  });
+});
+
+describe('literal exec commands', () => {
+  const template = (name: string, command: string) =>
+    `name: ${name}\nprovisioner: exec\nexec:\n  command: ${JSON.stringify(command)}\n`;
+  const Exec = z.object({ exec: z.unknown() });
+  const storedExec = async (versionId: string) =>
+    db.pool.oneFirst(
+      sql.type(
+        Exec,
+      )`SELECT config -> 'exec' AS exec FROM template_versions WHERE id = ${versionId}`,
+    );
+
+  it('records that an admin pushed a literal command; a named one is stored as written', async () => {
+    const literal = await yamlPost(template('literal-exec', './build.sh --all'));
+    expect(literal.statusCode).toBe(201);
+    const literalVersion = literal.json<{ version: { id: string } }>().version.id;
+    expect(await storedExec(literalVersion)).toEqual({
+      command: './build.sh --all',
+      pushed_by_admin: true,
+    });
+    const named = await yamlPost(template('named-exec', 'build'));
+    expect(named.statusCode).toBe(201);
+    expect(await storedExec(named.json<{ version: { id: string } }>().version.id)).toEqual({
+      command: 'build',
+    });
+    // The same content again is unchanged, the record included.
+    const again = await yamlPost(template('literal-exec', './build.sh --all'));
+    expect(again.json()).toMatchObject({ changed: false });
   });
 });

@@ -7,6 +7,7 @@ import { Listener } from '../../db/listener.js';
 import { migrate } from '../../db/migrate.js';
 import { createDbPool } from '../../db/pool.js';
 import { databaseReadiness } from '../../db/readiness.js';
+import { waitForDatabase } from '../../db/wait.js';
 import { startMetricsServer } from '../../http/metrics-server.js';
 import { createDaemonHost } from '../../jobs/host.js';
 import { jobMetricsFor, setDefaultJobMetrics } from '../../jobs/metrics.js';
@@ -15,6 +16,7 @@ import { formatTags } from '../../jobs/tags.js';
 import { createLogger } from '../../log/logger.js';
 import { observeDbPool } from '../../metrics/db-pool.js';
 import { createRegistry } from '../../metrics/registry.js';
+import { createProvisioner } from '../../provisioners/registry.js';
 import { systemClock } from '../../util/clock.js';
 import { CliError } from '../errors.js';
 import { waitForShutdownSignal } from '../signals.js';
@@ -48,6 +50,8 @@ function daemonFlags(flags: ProvisionerdFlags, config: ReturnType<typeof loadCon
     }
     concurrency = parsed.data;
   }
+  // Exec settings (named commands, --exec-user) are checked before anything starts.
+  if (config.provisioner === 'exec') createProvisioner('exec', config);
   const name = flags.name ?? config.provisionerName;
   if (name !== undefined && name.trim() === '') throw new CliError('--name: must not be empty', 2);
   return { provisioner: config.provisioner, tags, concurrency, name };
@@ -84,6 +88,7 @@ export function registerProvisionerd(program: Command): void {
     ...DATABASE_SETTINGS,
     'databasePoolSize',
     'databaseStatementTimeout',
+    'migrationLockTimeout',
     'metricsListen',
     'logRequests',
     'jobPollInterval',
@@ -94,6 +99,10 @@ export function registerProvisionerd(program: Command): void {
     'echoSeed',
     'echoAgentReadyDelay',
     'execCommand',
+    'execCommands',
+    'execAllowTemplateCommands',
+    'execUser',
+    'execEnv',
     'execTimeout',
     'quietHoursDefaultSchedule',
     'shutdownTimeout',
@@ -104,16 +113,22 @@ export function registerProvisionerd(program: Command): void {
     const database = await resolveDatabase(config, logger);
     const cleanup: (() => Promise<void>)[] = [() => database.stop()];
     try {
-      await migrate(database.url, logger);
+      const connectTimeoutMs = config.databaseConnectTimeout;
+      await waitForDatabase(database.url, logger, { connectTimeoutMs });
+      await migrate(database.url, logger, undefined, {
+        connectTimeoutMs,
+        lockTimeoutMs: config.migrationLockTimeout,
+      });
       const poolSize = config.databasePoolSize ?? Math.min(50, 2 + daemon.concurrency * 2);
       const pool = await createDbPool(database.url, {
         logger,
         applicationName: 'prebuild-controller provisionerd',
         maximumPoolSize: poolSize,
         statementTimeoutMs: config.databaseStatementTimeout,
+        connectTimeoutMs,
       });
       cleanup.push(() => pool.end());
-      const listener = new Listener(database.url, logger);
+      const listener = new Listener(database.url, logger, { connectTimeoutMs });
       await listener.start();
       cleanup.push(() => listener.stop());
       const registry = createRegistry();

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { type SettingKey, SETTINGS } from '../../config/settings.js';
 import { createLogger } from '../../log/logger.js';
+import { createProvisioner } from '../../provisioners/registry.js';
 import { startController } from '../../service/controller.js';
 import { FEATURES } from '../../service/features.js';
 import { addSettings } from '../options.js';
@@ -17,6 +18,8 @@ export function registerRun(program: Command): void {
   addSettings(command, Object.keys(SETTINGS) as SettingKey[]).action(
     async (flags: Record<string, unknown>) => {
       const config = loadConfig(flags);
+      // Exec settings (named commands, --exec-user) are checked before anything starts.
+      if (config.provisioner === 'exec') createProvisioner('exec', config);
       const logger = createLogger({ level: config.logLevel, fd: 1 });
       const controller = await startController({ config, logger, features: FEATURES });
       await waitForShutdownSignal(logger);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { templateConfigJsonSchemaText } from '../../templates/json-schema.js';
 import { listTemplates } from '../../templates/list.js';
 import { contentHash } from '../../templates/mapping.js';
+import { approveExecCommand } from '../../templates/exec-approval.js';
 import { planPush, type PushPlan, pushTemplate, type PushResult } from '../../templates/push.js';
 import { cliPrincipal } from '../principal.js';
 import { addSettings, DATABASE_SETTINGS } from '../options.js';
@@ -79,7 +80,8 @@ export function registerTemplate(program: Command): void {
       .option('--json', 'print the result as JSON'),
     DATABASE_SETTINGS,
   ).action(async (file: string, flags: Record<string, unknown>) => {
-    const config = await loadValidConfig(file, 'nothing was pushed');
+    // Whoever holds the database's credentials is an admin: a literal exec command may be pushed.
+    const config = approveExecCommand(await loadValidConfig(file, 'nothing was pushed'), true);
     await withDatabase(flags, async ({ pool }) => {
       if (flags.dryRun === true) {
         const plan = await planPush(pool, config);
@@ -103,10 +105,15 @@ export function registerTemplate(program: Command): void {
     DATABASE_SETTINGS,
   ).action(async (flags: Record<string, unknown>) => {
     await withDatabase(flags, async ({ pool }) => {
-      const templates = await listTemplates(pool, new Date());
+      const { templates, unreadable } = await listTemplates(pool, new Date());
       process.stdout.write(
-        flags.json === true ? json({ templates }) : formatTemplateList(templates),
+        flags.json === true ? json({ templates, unreadable }) : formatTemplateList(templates),
       );
+      for (const bad of unreadable) {
+        process.stderr.write(
+          `prebuild-controller: template ${bad.name} (${bad.id}) left out: its stored row cannot be read: ${bad.error}\n`,
+        );
+      }
     });
   });
 
