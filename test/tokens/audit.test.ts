@@ -86,3 +86,32 @@ describe('who did what is recorded with the token name', () => {
     });
   });
 });
+
+describe("a template push knows the pushing token's role", () => {
+  const template = (name: string, command: string) =>
+    `name: ${name}\nprovisioner: exec\nexec:\n  command: ${JSON.stringify(command)}\n`;
+
+  it('takes a named exec command from template-admin, a literal one only from admin', async () => {
+    const named = await call('POST', '/templates', as.ci!, template('named-by-ci', 'build'));
+    expect(named.statusCode).toBe(201);
+    const literal = await call('POST', '/templates', as.ci!, template('literal-by-ci', './x.sh'));
+    expect(literal.statusCode).toBe(403);
+    expect(literal.json()).toMatchObject({
+      code: 'forbidden',
+      message: expect.stringContaining('a literal command in a template needs an admin token'),
+    });
+    const { token } = await createToken(
+      db.pool,
+      { name: 'ops', role: 'admin', createdBy: 'test' },
+      new Date(),
+    );
+    const byAdmin = await call(
+      'POST',
+      '/templates',
+      { authorization: `Bearer ${token}` },
+      template('literal-by-ops', './x.sh'),
+    );
+    expect(byAdmin.statusCode).toBe(201);
+    expect(byAdmin.json().version.pushed_by).toBe('ops');
+  });
+});
