@@ -32,7 +32,7 @@ export async function timeStatements<T>(
       typeof first === 'string'
         ? first
         : typeof first === 'object' && first !== null && 'text' in first
-          ? String((first).text)
+          ? String(first.text)
           : '?';
     const started = performance.now();
     const out = original.apply(this, args);

@@ -43,6 +43,13 @@ TABLE organizations
   name text NOT NULL
   created_at timestamp with time zone NOT NULL DEFAULT now()
   updated_at timestamp with time zone NOT NULL DEFAULT now()
+TABLE prebuild_claim_attempts
+  id bigint NOT NULL IDENTITY a
+  template_id uuid NOT NULL
+  preset_name text NOT NULL
+  preset_id uuid NOT NULL
+  at timestamp with time zone NOT NULL
+  outcome text NOT NULL
 TABLE provisioner_daemons
   id uuid NOT NULL DEFAULT gen_random_uuid()
   name text NOT NULL
@@ -110,6 +117,7 @@ TABLE template_version_presets
   last_invalidated_at timestamp with time zone
   failure_limit_reset_at timestamp with time zone
   created_at timestamp with time zone NOT NULL DEFAULT now()
+  autoscaling jsonb
 TABLE template_versions
   id uuid NOT NULL DEFAULT gen_random_uuid()
   template_id uuid NOT NULL
@@ -234,6 +242,9 @@ CONSTRAINT notification_messages.notification_messages_user_id_fkey FOREIGN KEY 
 CONSTRAINT organizations.organizations_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9_-]{0,63}$'::text))
 CONSTRAINT organizations.organizations_name_key UNIQUE (name)
 CONSTRAINT organizations.organizations_pkey PRIMARY KEY (id)
+CONSTRAINT prebuild_claim_attempts.prebuild_claim_attempts_outcome_check CHECK ((outcome = ANY (ARRAY['hit'::text, 'miss'::text])))
+CONSTRAINT prebuild_claim_attempts.prebuild_claim_attempts_pkey PRIMARY KEY (id)
+CONSTRAINT prebuild_claim_attempts.prebuild_claim_attempts_template_id_fkey FOREIGN KEY (template_id) REFERENCES templates(id) ON DELETE CASCADE
 CONSTRAINT provisioner_daemons.provisioner_daemons_name_key UNIQUE (name)
 CONSTRAINT provisioner_daemons.provisioner_daemons_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organizations(id)
 CONSTRAINT provisioner_daemons.provisioner_daemons_pkey PRIMARY KEY (id)
@@ -253,6 +264,7 @@ CONSTRAINT template_version_preset_prebuild_schedules.template_version_preset_pr
 CONSTRAINT template_version_preset_prebuild_schedules.template_version_preset_prebuild_schedules_pkey PRIMARY KEY (id)
 CONSTRAINT template_version_preset_prebuild_schedules.template_version_preset_prebuild_schedules_position_key UNIQUE (preset_id, "position")
 CONSTRAINT template_version_preset_prebuild_schedules.template_version_preset_prebuild_schedules_preset_id_fkey FOREIGN KEY (preset_id) REFERENCES template_version_presets(id) ON DELETE CASCADE
+CONSTRAINT template_version_presets.template_version_presets_autoscaling_check CHECK (((autoscaling IS NULL) OR (jsonb_typeof(autoscaling) = 'object'::text)))
 CONSTRAINT template_version_presets.template_version_presets_desired_instances_check CHECK ((desired_instances >= 0))
 CONSTRAINT template_version_presets.template_version_presets_invalidate_after_secs_check CHECK ((invalidate_after_secs >= 0))
 CONSTRAINT template_version_presets.template_version_presets_name_key UNIQUE (template_version_id, name)
@@ -317,6 +329,9 @@ INDEX notification_messages_expired_leases CREATE INDEX notification_messages_ex
 INDEX notification_messages_pkey CREATE UNIQUE INDEX notification_messages_pkey ON public.notification_messages (id)
 INDEX organizations_name_key CREATE UNIQUE INDEX organizations_name_key ON public.organizations (name)
 INDEX organizations_pkey CREATE UNIQUE INDEX organizations_pkey ON public.organizations (id)
+INDEX prebuild_claim_attempts_at CREATE INDEX prebuild_claim_attempts_at ON public.prebuild_claim_attempts (at) INCLUDE (template_id, preset_name, outcome)
+INDEX prebuild_claim_attempts_pkey CREATE UNIQUE INDEX prebuild_claim_attempts_pkey ON public.prebuild_claim_attempts (id)
+INDEX prebuild_claim_attempts_preset_at CREATE INDEX prebuild_claim_attempts_preset_at ON public.prebuild_claim_attempts (template_id, preset_name, at)
 INDEX provisioner_daemons_name_key CREATE UNIQUE INDEX provisioner_daemons_name_key ON public.provisioner_daemons (name)
 INDEX provisioner_daemons_pkey CREATE UNIQUE INDEX provisioner_daemons_pkey ON public.provisioner_daemons (id)
 INDEX provisioner_job_logs_job_id CREATE INDEX provisioner_job_logs_job_id ON public.provisioner_job_logs (job_id, id)

@@ -446,6 +446,14 @@ export const SETTINGS = {
       'lead time (creation job start to eligible) a forecast with lead_time: auto assumes while too few prebuilds of the preset were measured',
     schema: duration(1000),
   },
+  claimHistoryRetention: {
+    env: 'PREBUILD_CONTROLLER_CLAIM_HISTORY_RETENTION',
+    arg: 'duration',
+    default: '35d',
+    description:
+      "recorded claim attempts (the autoscaler's demand history, hits and misses) are deleted after this long, in batches; keep it above the longest forecast history",
+    schema: duration(3_600_000, MAX_RETENTION_SETTING_MS),
+  },
   lifecycleInterval: {
     env: 'PREBUILD_CONTROLLER_LIFECYCLE_INTERVAL',
     arg: 'duration',

@@ -64,7 +64,7 @@ function nextStartFor(
 
 /**
  * The scheduler's decisions for one tick from the candidate rows: a pure function of the rows and
- * the (minute-truncated) tick, so it is tested without a database.
+ * the tick, so it is tested without a database.
  */
 export function planTick(
   rows: readonly LifecycleStateRow[],

@@ -13,6 +13,11 @@ export const lifecycleCandidates = defineQuery<
   typeof LifecycleStateRow
 >('LifecycleCandidates', LifecycleStateRow);
 
+export const lifecycleNextDue = defineQuery<
+  { now: Date; horizon_ms: number },
+  z.ZodObject<{ next_due_at: z.ZodNullable<z.ZodDate> }>
+>('LifecycleNextDue', z.object({ next_due_at: z.date().nullable() }));
+
 export const lifecycleStateByWorkspace = defineQuery<
   { workspace_id: string },
   typeof LifecycleStateRow

@@ -14,6 +14,7 @@ import {
   insertLifecycleJobLogs,
   insertLifecycleJobs,
   lifecycleCandidates,
+  lifecycleNextDue,
   type LogLevel,
   setWorkspacesNextStartAt,
 } from './queries.js';
@@ -26,6 +27,11 @@ export interface SchedulerDeps {
   readonly metrics?: LifecycleMetrics;
   /** Injectable for tests of the reminder's failure path. */
   readonly enqueue?: typeof enqueueNotification;
+  /**
+   * Look this far ahead for the next due instant (`nextDueAt`); the service passes its interval.
+   * Default 0: not looked up.
+   */
+  readonly lookAheadMs?: number;
 }
 
 export interface ScheduleResult {
@@ -40,6 +46,11 @@ export interface ScheduleResult {
   /** Reminders that could not be enqueued (re-armed for a later tick): workspace id -> error. */
   readonly reminderErrors: ReadonlyMap<string, string>;
   readonly nextStartsRefreshed: number;
+  /**
+   * The earliest instant after this tick at which a rule may start to hold (within
+   * `lookAheadMs`), or null: the service ticks again then instead of waiting for its interval.
+   */
+  readonly nextDueAt: Date | null;
 }
 
 const iso = (at: Date) => at.toISOString();
@@ -137,7 +148,13 @@ export async function scheduleTick(deps: SchedulerDeps, now: Date): Promise<Sche
   const log = deps.logger.child({ component: 'lifecycle-scheduler' });
   const planned = await withTransaction(deps.pool, {}, async (tx) => {
     if (!(await tryAdvisoryXactLock(tx, LOCKS.lifecycleScheduler))) return null;
-    return writeTick(tx, await readTick(tx, deps, now), now);
+    const written = await writeTick(tx, await readTick(tx, deps, now), now);
+    const lookAheadMs = deps.lookAheadMs ?? 0;
+    const nextDueAt =
+      lookAheadMs > 0
+        ? (await lifecycleNextDue.one(tx, { now, horizon_ms: lookAheadMs })).next_due_at
+        : null;
+    return { ...written, nextDueAt };
   });
   if (!planned) {
     log.debug({ tick: iso(now) }, 'another replica is scheduling this tick');
@@ -149,6 +166,7 @@ export async function scheduleTick(deps: SchedulerDeps, now: Date): Promise<Sche
       reminders: new Map(),
       reminderErrors: new Map(),
       nextStartsRefreshed: 0,
+      nextDueAt: null,
     };
   }
   deps.metrics?.jobs.inc({ outcome: 'canceled' }, planned.canceled.length);
@@ -197,5 +215,6 @@ export async function scheduleTick(deps: SchedulerDeps, now: Date): Promise<Sche
     reminders,
     reminderErrors,
     nextStartsRefreshed: planned.refreshed,
+    nextDueAt: planned.nextDueAt,
   };
 }

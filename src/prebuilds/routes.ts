@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { DatabasePool } from 'slonik';
 
+import type { AutoscalingInputs } from '../autoscaling/inputs.js';
 import type { PrebuildOptions } from '../domain/prebuilds/options.js';
 import { errors } from '../http/schema.js';
 import type { Clock } from '../util/clock.js';
@@ -21,6 +22,8 @@ export interface PresetRoutesDeps {
   readonly options: PrebuildOptions;
   /** Dropped after every write here, so the next scrape shows the change. */
   readonly stateCache?: StateViewCache;
+  /** The forecasts' cached inputs, shared with the reconciler. */
+  readonly autoscaling?: AutoscalingInputs;
 }
 
 /**
@@ -42,7 +45,7 @@ export function presetRoutes(deps: PresetRoutesDeps): FastifyPluginAsync {
         },
         config: { role: 'read' },
       },
-      async () => presetsStatus(db, clock.now(), options),
+      async () => presetsStatus(db, clock.now(), options, deps.autoscaling),
     );
     api.get(
       '/presets/plan',
@@ -54,7 +57,7 @@ export function presetRoutes(deps: PresetRoutesDeps): FastifyPluginAsync {
         },
         config: { role: 'read' },
       },
-      async () => presetsPlan(db, clock.now(), options),
+      async () => presetsPlan(db, clock.now(), options, deps.autoscaling),
     );
 
     for (const [action, change] of [
