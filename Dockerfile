@@ -5,7 +5,10 @@
 # `run`, `migrate` and `provisionerd` need DATABASE_URL (or DATABASE_URL_FILE).
 #
 #   docker build -t prebuild-controller:0.1.0 .
-#   docker run --rm -e DATABASE_URL=postgres://... -p 8080:8080 prebuild-controller:0.1.0
+#   docker run --rm -e DATABASE_URL=postgres://... -e PREBUILD_CONTROLLER_API_TOKEN=... -p 8080:8080 prebuild-controller:0.1.0
+#
+# `run` listens on 0.0.0.0 here, so it refuses to start without an API token (exit code 2)
+# unless --insecure-no-token is given (docs/security.md).
 #
 # test/deploy/image.test.ts reproduces the runtime stage's install in a temporary folder (the
 # COPY lines and the npm ci command of the runtime stage below) and runs --help, migrate and run

@@ -6,6 +6,7 @@ SELECT
   j.updated_at,
   j.started_at,
   j.canceled_at,
+  j.canceled_by,
   j.completed_at,
   j.job_status::text AS status,
   j.error,
@@ -42,6 +43,7 @@ LIMIT :limit::int;
 -- becomes "canceling" until its daemon sees canceled_at at a heartbeat and stops it.
 UPDATE provisioner_jobs
 SET canceled_at = :now::timestamptz,
+    canceled_by = :canceled_by::text,
     updated_at = :now::timestamptz,
     completed_at = CASE WHEN started_at IS NULL THEN :now::timestamptz ELSE completed_at END
 WHERE id = :job_id::uuid AND completed_at IS NULL AND canceled_at IS NULL

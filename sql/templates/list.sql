@@ -26,6 +26,7 @@ SELECT t.id,
        v.content_hash,
        v.tags AS version_tags,
        v.created_at AS version_created_at,
+       v.pushed_by AS version_pushed_by,
        COALESCE((
          SELECT jsonb_agg(jsonb_build_object(
                   'id', p.id,

@@ -20,6 +20,7 @@ SELECT t.id,
        v.content_hash AS active_content_hash,
        v.config AS active_config,
        v.created_at AS active_created_at,
+       v.pushed_by AS active_pushed_by,
        (SELECT COALESCE(MAX(substring(tv.name FROM '^v([0-9]{1,9})$')::int), 0) + 1
         FROM template_versions tv
         WHERE tv.template_id = t.id) AS next_version_number
@@ -35,11 +36,12 @@ VALUES (:organization_id::uuid, :name::text, :provisioner::provisioner_type)
 RETURNING id;
 
 -- name: TemplatePushInsertVersion
+-- pushed_by: the API token's name (or the CLI's user) that pushed it; NULL = unknown.
 INSERT INTO template_versions (template_id, organization_id, name, config, content_hash,
-                               provisioner, tags)
+                               provisioner, tags, pushed_by)
 VALUES (:template_id::uuid, :organization_id::uuid, :name::text, :config::jsonb,
-        :content_hash::text, :provisioner::provisioner_type, :tags::jsonb)
-RETURNING id, name, content_hash, created_at;
+        :content_hash::text, :provisioner::provisioner_type, :tags::jsonb, :pushed_by::text)
+RETURNING id, name, content_hash, created_at, pushed_by;
 
 -- name: TemplatePushInsertPresets
 -- Every preset of the new version in one statement, from a JSON array of rows.

@@ -22,6 +22,10 @@ export const JobJson = component(
     updated_at: dateTime,
     started_at: nullable(dateTime),
     canceled_at: nullable(dateTime),
+    canceled_by: describe(
+      nullable(string),
+      'who canceled it: the API token name or `cli:<user>`; null = not canceled, or by the controller',
+    ),
     completed_at: nullable(dateTime),
     status: enumOf(JOB_STATUSES),
     error: nullable(string),

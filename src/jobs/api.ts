@@ -100,7 +100,12 @@ export function jobsApi(deps: { db: Db; clock: Clock; metrics?: JobMetrics }): F
         config: { role: 'template-admin' },
       },
       async (request) => {
-        const result = await cancelJob(deps.db, request.params.id, deps.clock.now());
+        const result = await cancelJob(
+          deps.db,
+          request.params.id,
+          deps.clock.now(),
+          request.principal.name,
+        );
         switch (result.outcome) {
           case 'not_found':
             throw notFound(`job ${request.params.id} not found`);

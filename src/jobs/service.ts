@@ -14,6 +14,7 @@ export const JobView = z.object({
   updated_at: z.date(),
   started_at: z.date().nullable(),
   canceled_at: z.date().nullable(),
+  canceled_by: z.string().nullable(),
   completed_at: z.date().nullable(),
   status: z.string(),
   error: z.string().nullable(),
@@ -50,10 +51,10 @@ const listLogsQuery = defineQuery<
 >('ListProvisionerJobLogs', JobLogLine);
 
 const Canceled = z.object({ id: z.string(), status: z.string() });
-const cancelQuery = defineQuery<{ job_id: string; now: Date }, typeof Canceled>(
-  'CancelProvisionerJob',
-  Canceled,
-);
+const cancelQuery = defineQuery<
+  { job_id: string; now: Date; canceled_by: string | null },
+  typeof Canceled
+>('CancelProvisionerJob', Canceled);
 
 const LiveWorkspace = z.object({ id: z.string() });
 const getLiveWorkspace = defineQuery<{ workspace_id: string }, typeof LiveWorkspace>(
@@ -109,10 +110,19 @@ export type CancelResult =
  * with it), a running one is marked "canceling" and its daemon stops it at its next heartbeat.
  * Canceling a job that is already canceling is a no-op; a finished job cannot be canceled.
  */
-export async function cancelJob(db: Db, jobId: string, now: Date): Promise<CancelResult> {
+export async function cancelJob(
+  db: Db,
+  jobId: string,
+  now: Date,
+  canceledBy: string | null = null,
+): Promise<CancelResult> {
   if (!isUuid(jobId)) return { outcome: 'not_found' };
   return withTransaction(db, {}, async (tx) => {
-    const canceled = await cancelQuery.maybeOne(tx, { job_id: jobId, now });
+    const canceled = await cancelQuery.maybeOne(tx, {
+      job_id: jobId,
+      now,
+      canceled_by: canceledBy,
+    });
     const job = await getJobQuery.maybeOne(tx, { job_id: jobId });
     if (!job) return { outcome: 'not_found' } as const;
     if (!canceled) {

@@ -53,6 +53,8 @@ export function statusJson(view: StateView) {
   return {
     at: view.at.toISOString(),
     paused: view.paused,
+    pause_changed_by: view.pauseChange.by,
+    pause_changed_at: view.pauseChange.at?.toISOString() ?? null,
     presets: view.plans.map((plan) => presetStatusJson(plan, view.at)),
   };
 }

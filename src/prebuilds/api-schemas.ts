@@ -99,6 +99,11 @@ const presetStatus = object({
 export const PresetsStatus = object({
   at: dateTime,
   paused: boolean,
+  pause_changed_by: describe(
+    nullable(string),
+    'who paused or resumed last: the API token name or `cli:<user>`; null = never recorded',
+  ),
+  pause_changed_at: nullable(dateTime),
   presets: arrayOf(presetStatus),
 });
 
@@ -147,4 +152,7 @@ export const PresetChanged = object({
   }),
 });
 
-export const Paused = object({ paused: boolean });
+export const Paused = object({
+  paused: boolean,
+  changed_by: describe(string, 'the API token name that paused or resumed'),
+});

@@ -25,7 +25,7 @@ import {
   recordPassMetrics,
 } from './pass-stats.js';
 import {
-  isReconciliationPaused,
+  readReconciliationPause,
   readReconcileGeneration,
   writeReconcileGeneration,
 } from './settings.js';
@@ -167,7 +167,8 @@ export class PrebuildReconciler implements Component {
         readReconcileGeneration(db),
       ]);
       if (seen !== committed) return { kind: 'stale' };
-      if (await isReconciliationPaused(tx)) return { kind: 'paused' };
+      const pause = await readReconciliationPause(tx);
+      if (pause.paused) return { kind: 'paused' };
 
       const parallel = this.#o.parallelSnapshot ?? true;
       const snapshot = await loadSnapshot(
@@ -195,7 +196,8 @@ export class PrebuildReconciler implements Component {
         await writeReconcileGeneration(db, committed + 1, now);
         this.#o.stateCache?.invalidate();
       } else {
-        this.#o.stateCache?.put({ at: now, paused: false, plans });
+        const pauseChange = { by: pause.changed_by, at: pause.changed_at };
+        this.#o.stateCache?.put({ at: now, paused: false, pauseChange, plans });
       }
       const backingOff = plans.filter((plan) => plan.state.backoffUntil !== null).length;
       const next = nextChangeAt(snapshot, plans, now);

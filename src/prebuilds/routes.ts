@@ -94,11 +94,15 @@ export function presetRoutes(deps: PresetRoutesDeps): FastifyPluginAsync {
         ? 'Pause reconciliation: no prebuild is created or deleted'
         : 'Resume reconciliation';
       const schema = { summary, tags: ['prebuilds'], response: { 200: Paused, ...errors() } };
-      api.post(`/prebuilds/${action}`, { schema, config: { role: 'template-admin' } }, async () => {
-        await setReconciliationPaused(db, paused, clock.now());
-        deps.stateCache?.invalidate();
-        return { paused };
-      });
+      api.post(
+        `/prebuilds/${action}`,
+        { schema, config: { role: 'template-admin' } },
+        async (request) => {
+          await setReconciliationPaused(db, paused, clock.now(), request.principal.name);
+          deps.stateCache?.invalidate();
+          return { paused, changed_by: request.principal.name };
+        },
+      );
     }
   };
 }

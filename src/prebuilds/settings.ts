@@ -9,13 +9,35 @@ import { notify } from '../jobs/notify.js';
 /** The settings row Coder calls prebuilds_settings: `{"reconciliation_paused": bool}`. */
 export const PREBUILDS_SETTING = 'prebuilds';
 
-const PrebuildsSetting = z.object({ reconciliation_paused: z.boolean() }).passthrough();
+const PrebuildsSetting = z
+  .object({
+    reconciliation_paused: z.boolean(),
+    // Who paused or resumed last, and when (absent before the record existed).
+    changed_by: z.string().optional(),
+    changed_at: z.string().optional(),
+  })
+  .passthrough();
 
 export async function isReconciliationPaused(db: Db): Promise<boolean> {
+  return (await readReconciliationPause(db)).paused;
+}
+
+/** Whether reconciliation is paused, and who paused or resumed it last (null = not recorded). */
+export interface PauseState {
+  readonly paused: boolean;
+  readonly changed_by: string | null;
+  readonly changed_at: Date | null;
+}
+
+export async function readReconciliationPause(db: Db): Promise<PauseState> {
   const value = await readSetting(db, PREBUILDS_SETTING, PrebuildsSetting, {
     reconciliation_paused: false,
   });
-  return value.reconciliation_paused;
+  return {
+    paused: value.reconciliation_paused,
+    changed_by: value.changed_by ?? null,
+    changed_at: value.changed_at ? new Date(value.changed_at) : null,
+  };
 }
 
 /**
@@ -26,12 +48,23 @@ export async function setReconciliationPaused(
   db: Db,
   paused: boolean,
   now: Date,
+  changedBy: string,
 ): Promise<boolean> {
   return withTransaction(db, {}, async (tx) => {
     const current = await readSetting(tx, PREBUILDS_SETTING, PrebuildsSetting, {
       reconciliation_paused: false,
     });
-    await writeSetting(tx, PREBUILDS_SETTING, { ...current, reconciliation_paused: paused }, now);
+    await writeSetting(
+      tx,
+      PREBUILDS_SETTING,
+      {
+        ...current,
+        reconciliation_paused: paused,
+        changed_by: changedBy,
+        changed_at: now.toISOString(),
+      },
+      now,
+    );
     await notify(tx, CHANNELS.reconcile, [{ reason: paused ? 'paused' : 'resumed' }]);
     return paused;
   });

@@ -8,13 +8,15 @@ import { planAll, type PresetPlan } from '../domain/prebuilds/plan.js';
 import { resolveDesired } from '../domain/schedule/evaluate.js';
 import type { DesiredResolver } from '../domain/schedule/types.js';
 import type { Clock } from '../util/clock.js';
-import { isReconciliationPaused } from './settings.js';
+import { readReconciliationPause } from './settings.js';
 import { loadSnapshot } from './snapshot.js';
 
 /** Every preset's state and next actions at one instant, as the reconciler would decide them. */
 export interface StateView {
   readonly at: Date;
   readonly paused: boolean;
+  /** Who paused or resumed last, and when (null = not recorded). */
+  readonly pauseChange: { readonly by: string | null; readonly at: Date | null };
   readonly plans: readonly PresetPlan[];
 }
 
@@ -31,9 +33,14 @@ export async function loadStateView(
   autoscaling: AutoscalingInputs = new AutoscalingInputs(),
 ): Promise<StateView> {
   return withTransaction(db, { isolation: 'repeatable read', readOnly: true }, async (tx) => {
-    const paused = await isReconciliationPaused(tx);
+    const pause = await readReconciliationPause(tx);
     const snapshot = await loadSnapshot(tx, now, options, undefined, autoscaling);
-    return { at: now, paused, plans: planAll(snapshot, now, options, resolve) };
+    return {
+      at: now,
+      paused: pause.paused,
+      pauseChange: { by: pause.changed_by, at: pause.changed_at },
+      plans: planAll(snapshot, now, options, resolve),
+    };
   });
 }
 

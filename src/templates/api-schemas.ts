@@ -15,6 +15,11 @@ import { WEEKDAYS } from './config-schema.js';
 
 const weekdays = arrayOf(enumOf(WEEKDAYS));
 
+const pushedBy = describe(
+  nullable(string),
+  'who pushed the version: the API token name (`bootstrap` for PREBUILD_CONTROLLER_API_TOKEN), `cli:<user>` for the CLI without a URL; null = not recorded',
+);
+
 const presetSummary = object({
   id: uuid,
   name: string,
@@ -70,6 +75,7 @@ export const TemplateSummary = object({
       content_hash: string,
       tags: stringMap(),
       created_at: dateTime,
+      pushed_by: pushedBy,
     }),
   ),
   presets: arrayOf(presetSummary),
@@ -85,7 +91,13 @@ export const TemplateList = object({
 
 export const PushResult = object({
   template: object({ id: uuid, name: string, organization: string, active_version_id: uuid }),
-  version: object({ id: uuid, name: string, content_hash: string, created_at: dateTime }),
+  version: object({
+    id: uuid,
+    name: string,
+    content_hash: string,
+    created_at: dateTime,
+    pushed_by: pushedBy,
+  }),
   changed: describe(boolean, 'false: the content equals the active version, nothing was written'),
 });
 

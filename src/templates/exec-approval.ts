@@ -1,5 +1,6 @@
 import { AppError } from '../http/errors.js';
 import { isCommandName } from '../provisioners/exec-command.js';
+import type { Principal } from '../tokens/roles.js';
 import type { TemplateConfig } from './config-schema.js';
 
 /** A template config as stored: a literal exec command carries who may have pushed it. */
@@ -32,11 +33,9 @@ export function approveExecCommand(config: TemplateConfig, byAdmin: boolean): Ap
 }
 
 /**
- * Whether an API request was made by an admin: its principal's role once scoped tokens set one
- * (`request.principal.role`); before that, every caller held the one admin token (or was a
- * loopback peer of an API without a token).
+ * Whether an API request was made by an admin: its principal's role (`request.principal`, set
+ * on every /api/v1 request by the token check). No principal = not an admin (fails closed).
  */
-export function requestIsAdmin(request: unknown): boolean {
-  const principal = (request as { principal?: { role?: string } | null }).principal;
-  return principal?.role === undefined || principal.role === 'admin';
+export function requestIsAdmin(request: { readonly principal?: Principal | null }): boolean {
+  return request.principal?.role === 'admin';
 }

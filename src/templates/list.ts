@@ -44,6 +44,7 @@ export interface TemplateSummary {
     readonly content_hash: string;
     readonly tags: Record<string, string>;
     readonly created_at: Date;
+    readonly pushed_by: string | null;
   } | null;
   readonly presets: readonly PresetSummary[];
 }
@@ -117,6 +118,7 @@ function summary(row: ListedTemplate, now: Date): TemplateSummary {
             content_hash: row.content_hash ?? '',
             tags: row.version_tags ?? {},
             created_at: row.version_created_at,
+            pushed_by: row.version_pushed_by,
           }
         : null,
     presets: row.presets.map((preset) => presetSummary(preset, now)),

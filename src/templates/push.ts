@@ -25,6 +25,13 @@ export interface PushedVersion {
   readonly name: string;
   readonly content_hash: string;
   readonly created_at: Date;
+  /** Who pushed it: the API token's name, `cli:<user>`; null = not recorded (before tokens). */
+  readonly pushed_by: string | null;
+}
+
+export interface PushOptions {
+  /** Recorded on a new version (see PushedVersion.pushed_by). */
+  readonly pushedBy?: string;
 }
 
 export interface PushResult {
@@ -60,7 +67,11 @@ async function organizationId(tx: Db, name: string): Promise<string> {
  * version's writes nothing. Concurrent pushes of one template are serialized by an advisory lock
  * taken first, so they never race to create duplicate versions.
  */
-export async function pushTemplate(db: DatabasePool, config: TemplateConfig): Promise<PushResult> {
+export async function pushTemplate(
+  db: DatabasePool,
+  config: TemplateConfig,
+  options: PushOptions = {},
+): Promise<PushResult> {
   const rows = templateRows(config);
   const hash = contentHash(config);
   return withTransaction(db, {}, async (tx) => {
@@ -86,6 +97,7 @@ export async function pushTemplate(db: DatabasePool, config: TemplateConfig): Pr
           name: existing.active_version_name,
           content_hash: hash,
           created_at: existing.active_created_at,
+          pushed_by: existing.active_pushed_by,
         },
       };
     }
@@ -106,6 +118,7 @@ export async function pushTemplate(db: DatabasePool, config: TemplateConfig): Pr
       content_hash: hash,
       provisioner: rows.settings.provisioner,
       tags: rows.tags,
+      pushed_by: options.pushedBy ?? null,
     });
     if (rows.presets.length > 0) {
       await insertPresets.exec(tx, {

@@ -75,13 +75,16 @@ export function templateRoutes(options: TemplateRoutesOptions): FastifyPluginAsy
         if (request.query.dry_run === 'true') {
           return reply.status(200).send({ plan: await planPush(options.pool, config) });
         }
-        const pushed = await pushTemplate(options.pool, config);
+        const pushed = await pushTemplate(options.pool, config, {
+          pushedBy: request.principal.name,
+        });
         log.info(
           {
             template: pushed.template.name,
             organization: pushed.template.organization,
             version: pushed.version.name,
             changed: pushed.changed,
+            by: request.principal.name,
           },
           pushed.changed ? 'template version pushed' : 'template push unchanged',
         );

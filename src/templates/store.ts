@@ -22,6 +22,7 @@ export const ExistingTemplate = z.object({
   active_content_hash: z.string().nullable(),
   active_config: z.unknown(),
   active_created_at: z.date().nullable(),
+  active_pushed_by: z.string().nullable(),
   next_version_number: z.number(),
 });
 export const findTemplate = defineQuery<
@@ -39,6 +40,7 @@ export const VersionRow = z.object({
   name: z.string(),
   content_hash: z.string(),
   created_at: z.date(),
+  pushed_by: z.string().nullable(),
 });
 export const insertVersion = defineQuery<
   {
@@ -49,6 +51,7 @@ export const insertVersion = defineQuery<
     content_hash: string;
     provisioner: string;
     tags: Record<string, string>;
+    pushed_by: string | null;
   },
   typeof VersionRow
 >('TemplatePushInsertVersion', VersionRow);
@@ -142,6 +145,7 @@ export const ListedTemplate = z.object({
   content_hash: z.string().nullable(),
   version_tags: z.record(z.string()).nullable(),
   version_created_at: z.date().nullable(),
+  version_pushed_by: z.string().nullable(),
   presets: z.array(ListedPreset),
 });
 export type ListedTemplate = z.infer<typeof ListedTemplate>;

@@ -70,9 +70,12 @@ describe('prebuilds status and plan', () => {
   it('pause and resume', async () => {
     const paused = await cli('prebuilds', 'pause');
     expect(paused).toMatchObject({ code: 0, stdout: 'prebuild reconciliation paused\n' });
-    expect((await cli('prebuilds', 'status')).stdout).toContain('reconciliation is PAUSED');
+    expect((await cli('prebuilds', 'status')).stdout).toMatch(
+      /reconciliation is PAUSED \(by cli\S*\)/,
+    );
     expect(JSON.parse((await cli('prebuilds', 'resume', '--json')).stdout)).toEqual({
       paused: false,
+      changed_by: expect.stringMatching(/^cli/),
     });
     expect((await cli('prebuilds', 'status')).stdout).not.toContain('PAUSED');
   });

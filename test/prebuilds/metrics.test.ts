@@ -219,7 +219,7 @@ describe('/metrics', () => {
       url: '/api/v1/prebuilds/pause',
       headers: AUTH,
     });
-    expect(paused.json()).toEqual({ paused: true });
+    expect(paused.json()).toEqual({ paused: true, changed_by: 'bootstrap' });
     expect(metricValue(await scrape(), 'coderd_prebuilt_workspaces_reconciliation_paused')).toBe(1);
     expect((await status()).paused).toBe(true);
     const resumed = await app.app.inject({
@@ -227,7 +227,7 @@ describe('/metrics', () => {
       url: '/api/v1/prebuilds/resume',
       headers: AUTH,
     });
-    expect(resumed.json()).toEqual({ paused: false });
+    expect(resumed.json()).toEqual({ paused: false, changed_by: 'bootstrap' });
     expect(metricValue(await scrape(), 'coderd_prebuilt_workspaces_reconciliation_paused')).toBe(0);
   });
 });

@@ -96,14 +96,14 @@ describe('a pool of prebuilds', () => {
     const { presets } = await push(db, templateYaml(uniqueName('pause'), [{ instances: 2 }]));
     const preset = presets.p1 as string;
     const reconciler = reconcilerFor(db, clock);
-    await setReconciliationPaused(db.pool, true, clock.now());
+    await setReconciliationPaused(db.pool, true, clock.now(), 'test');
     try {
       for (let pass = 0; pass < 3; pass++) {
         expect(await reconciler.reconcileOnce()).toMatchObject({ outcome: 'paused', created: 0 });
       }
       expect(await presetBuilds(db.pool, preset)).toEqual({});
     } finally {
-      await setReconciliationPaused(db.pool, false, clock.now());
+      await setReconciliationPaused(db.pool, false, clock.now(), 'test');
     }
     expect(await reconciler.reconcileOnce()).toMatchObject({ outcome: 'reconciled', created: 2 });
     await waitForIdle(db.pool);

@@ -10,7 +10,8 @@ import { useTestDatabase } from '../helpers/db.js';
 
 const db = useTestDatabase();
 
-describe('prebuild-controller tokens', () => {
+// Each case spawns several CLI processes (about 2 s each on a busy machine).
+describe('prebuild-controller tokens', { timeout: 120_000 }, () => {
   it('creates a token (printed once), lists it without its text, and revokes it', async () => {
     const env = { DATABASE_URL: db.url };
     const created = await runCli(

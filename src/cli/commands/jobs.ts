@@ -17,6 +17,7 @@ import { formatTags } from '../../jobs/tags.js';
 import { createLogger } from '../../log/logger.js';
 import { systemClock } from '../../util/clock.js';
 import { CliError } from '../errors.js';
+import { cliPrincipal } from '../principal.js';
 import { addSettings, DATABASE_SETTINGS } from '../options.js';
 
 async function withPool<T>(
@@ -64,7 +65,10 @@ export function formatJob(job: JobView): string {
     `  started:     ${time(job.started_at)}`,
     `  completed:   ${time(job.completed_at)}`,
   );
-  if (job.canceled_at) lines.push(`  canceled:    ${time(job.canceled_at)}`);
+  if (job.canceled_at) {
+    const by = job.canceled_by ? ` by ${job.canceled_by}` : '';
+    lines.push(`  canceled:    ${time(job.canceled_at)}${by}`);
+  }
   if (job.worker_name ?? job.worker_id)
     lines.push(`  daemon:      ${job.worker_name ?? job.worker_id}`);
   if (job.error)
@@ -146,7 +150,7 @@ export function registerJobs(program: Command): void {
     DATABASE_SETTINGS,
   ).action(async (id: string, flags: Record<string, unknown>) => {
     await withPool(flags, async (pool) => {
-      const result = await cancelJob(pool, id, systemClock.now());
+      const result = await cancelJob(pool, id, systemClock.now(), cliPrincipal());
       switch (result.outcome) {
         case 'not_found':
           throw new CliError(`job ${id} not found`, 1);

@@ -6,9 +6,9 @@ type Plan = ReturnType<typeof planJson>;
 
 const minute = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace('T', ' ')}Z` : '-');
 
-function pausedLine(paused: boolean): string {
+function pausedLine(paused: boolean, by?: string | null): string {
   return paused
-    ? 'reconciliation is PAUSED: passes change nothing until `prebuild-controller prebuilds resume`\n'
+    ? `reconciliation is PAUSED${by ? ` (by ${by})` : ''}: passes change nothing until \`prebuild-controller prebuilds resume\`\n`
     : '';
 }
 
@@ -85,7 +85,11 @@ export function formatStatus(status: Status): string {
       );
       return `  ${p.template}/${p.preset} (${p.template_version}): ${why.join('; ')}`;
     });
-  return pausedLine(status.paused) + table + (notes.length ? `\n${notes.join('\n')}\n` : '');
+  return (
+    pausedLine(status.paused, status.pause_changed_by) +
+    table +
+    (notes.length ? `\n${notes.join('\n')}\n` : '')
+  );
 }
 
 /** `prebuilds plan`: per preset with something to do, each action and why. */

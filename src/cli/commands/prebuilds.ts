@@ -13,6 +13,7 @@ import { setReconciliationPaused } from '../../prebuilds/settings.js';
 import { systemClock } from '../../util/clock.js';
 import { withDatabase } from '../database.js';
 import { addSettings, DATABASE_SETTINGS } from '../options.js';
+import { cliPrincipal } from '../principal.js';
 import { formatPlan, formatStatus } from './prebuilds-format.js';
 import { registerSimulate } from './simulate.js';
 
@@ -73,12 +74,13 @@ export function registerPrebuilds(program: Command): void {
       prebuilds.command(name).description(what).option('--json', 'print {"paused": bool}'),
       DATABASE_SETTINGS,
     ).action(async (flags: Record<string, unknown>) => {
+      const changedBy = cliPrincipal();
       await withDatabase(flags, ({ pool }) =>
-        setReconciliationPaused(pool, paused, systemClock.now()),
+        setReconciliationPaused(pool, paused, systemClock.now(), changedBy),
       );
       process.stdout.write(
         flags.json === true
-          ? JSON.stringify({ paused }) + '\n'
+          ? JSON.stringify({ paused, changed_by: changedBy }) + '\n'
           : `prebuild reconciliation ${paused ? 'paused' : 'resumed'}\n`,
       );
     });

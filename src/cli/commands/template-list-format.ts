@@ -26,7 +26,9 @@ export function formatTemplateList(templates: readonly TemplateSummary[]): strin
   const lines: string[] = [];
   for (const template of templates) {
     const version = template.active_version
-      ? `active ${template.active_version.name} (${template.active_version.created_at.toISOString()})`
+      ? `active ${template.active_version.name} (${template.active_version.created_at.toISOString()}${
+          template.active_version.pushed_by ? `, by ${template.active_version.pushed_by}` : ''
+        })`
       : 'no active version';
     const deprecated = template.deprecated ? `, deprecated: ${template.deprecated}` : '';
     lines.push(

@@ -5,6 +5,7 @@ import { listTemplates } from '../../templates/list.js';
 import { contentHash } from '../../templates/mapping.js';
 import { approveExecCommand } from '../../templates/exec-approval.js';
 import { planPush, type PushPlan, pushTemplate, type PushResult } from '../../templates/push.js';
+import { cliPrincipal } from '../principal.js';
 import { addSettings, DATABASE_SETTINGS } from '../options.js';
 import { withDatabase } from '../database.js';
 import { loadValidConfig, validateFile } from './template-io.js';
@@ -87,7 +88,7 @@ export function registerTemplate(program: Command): void {
         process.stdout.write(flags.json === true ? json({ plan }) : describePlan(plan));
         return;
       }
-      const result = await pushTemplate(pool, config);
+      const result = await pushTemplate(pool, config, { pushedBy: cliPrincipal() });
       process.stdout.write(
         flags.json === true
           ? json({ template: result.template, version: result.version, changed: result.changed })

@@ -1,5 +1,3 @@
-import { userInfo } from 'node:os';
-
 import type { Command } from 'commander';
 
 import { ROLES } from '../../tokens/roles.js';
@@ -8,15 +6,8 @@ import { systemClock } from '../../util/clock.js';
 import { parseDuration } from '../../util/duration.js';
 import { formatTable, withDatabase } from '../database.js';
 import { CliError } from '../errors.js';
+import { cliPrincipal } from '../principal.js';
 import { addSettings, DATABASE_SETTINGS } from '../options.js';
-
-function cliUser(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
-}
 
 /** `tokens create|list|revoke`: scoped API tokens, always straight in the database. */
 export function registerTokens(program: Command): void {
@@ -61,7 +52,7 @@ export function registerTokens(program: Command): void {
         {
           name: String(flags.name),
           role: String(flags.role),
-          createdBy: typeof flags.createdBy === 'string' ? flags.createdBy : cliUser(),
+          createdBy: typeof flags.createdBy === 'string' ? flags.createdBy : cliPrincipal(),
           ...(expiresAt ? { expiresAt } : {}),
         },
         now,

@@ -169,10 +169,13 @@ describe('pushing a literal exec command', () => {
     );
   });
 
-  it('takes the admin from the request principal, where there is one', () => {
-    expect(requestIsAdmin({})).toBe(true);
-    expect(requestIsAdmin({ principal: { role: 'admin' } })).toBe(true);
-    expect(requestIsAdmin({ principal: { role: 'template-admin' } })).toBe(false);
+  it('takes the admin from the request principal, and fails closed without one', () => {
+    expect(requestIsAdmin({})).toBe(false);
+    expect(requestIsAdmin({ principal: null })).toBe(false);
+    expect(requestIsAdmin({ principal: { name: 'ops', role: 'admin', kind: 'token' } })).toBe(true);
+    expect(
+      requestIsAdmin({ principal: { name: 'ci', role: 'template-admin', kind: 'token' } }),
+    ).toBe(false);
   });
 });
 
