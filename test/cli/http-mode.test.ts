@@ -68,7 +68,7 @@ async function sameJson(...args: string[]) {
 describe('the CLI over HTTP', () => {
   it(
     'runs template, users, prebuilds, claim, workspaces and jobs commands with the same output',
-    { timeout: 240_000 },
+    { timeout: 600_000 },
     async () => {
       const quickstart = join(packageRoot, 'examples', 'quickstart.yaml');
       expect(ok(await http('template', 'push', quickstart))).toBe(

@@ -2,7 +2,7 @@ import { AppError } from '../../http/errors.js';
 import { CliError } from '../errors.js';
 import type { ApiTarget } from './target.js';
 
-// What Date#toISOString writes: such strings in answers become Dates again, as the database gives them.
+// What Date#toISOString writes.
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function revive(_key: string, value: unknown): unknown {
@@ -28,7 +28,14 @@ export interface ApiAnswer<T> {
  * AppError the controller raised, so the CLI prints it as the same one line as in database mode.
  */
 export class ApiClient {
-  constructor(private readonly target: ApiTarget) {}
+  /**
+   * `dates`: instants in answers become Dates, for areas whose database functions return Dates
+   * (the API writes them as ISO text); elsewhere the database side writes the same text itself.
+   */
+  constructor(
+    private readonly target: ApiTarget,
+    private readonly options: { readonly dates?: boolean } = {},
+  ) {}
 
   async call<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiAnswer<T>> {
     const url = new URL(`${this.target.url}/api/v1${path}`);
@@ -58,7 +65,7 @@ export class ApiClient {
     const text = await response.text();
     let parsed: unknown;
     try {
-      parsed = text === '' ? undefined : JSON.parse(text, revive);
+      parsed = text === '' ? undefined : JSON.parse(text, this.options.dates ? revive : undefined);
     } catch {
       parsed = undefined;
     }

@@ -70,7 +70,7 @@ export async function withJobsClient<T>(
   fn: (client: JobsClient) => Promise<T>,
 ): Promise<T> {
   const target = apiTarget(flags);
-  if (target) return fn(apiJobs(new ApiClient(target)));
+  if (target) return fn(apiJobs(new ApiClient(target, { dates: true })));
   const config = loadConfig(flags);
   const logger = createLogger({ level: config.logLevel, fd: 2 });
   const database = await resolveDatabase(config, logger);

@@ -50,5 +50,5 @@ function apiTemplates(api: ApiClient): TemplatesClient {
 /** The templates client of a command: over HTTP with a URL, else on the database. */
 export function templatesClient(flags: Record<string, unknown>): TemplatesClient {
   const target = apiTarget(flags);
-  return target ? apiTemplates(new ApiClient(target)) : databaseTemplates(flags);
+  return target ? apiTemplates(new ApiClient(target, { dates: true })) : databaseTemplates(flags);
 }
