@@ -10,6 +10,16 @@ ENUM user_status ('active', 'suspended', 'dormant')
 ENUM workspace_agent_lifecycle_state ('created', 'starting', 'start_timeout', 'start_error', 'ready', 'shutting_down', 'shutdown_timeout', 'shutdown_error', 'off')
 ENUM workspace_lifecycle_operation ('start', 'stop', 'delete', 'dormant')
 ENUM workspace_transition ('start', 'stop', 'delete')
+TABLE api_tokens
+  id uuid NOT NULL DEFAULT gen_random_uuid()
+  name text NOT NULL
+  role text NOT NULL
+  token_hash text NOT NULL
+  created_by text NOT NULL
+  created_at timestamp with time zone NOT NULL
+  last_used_at timestamp with time zone
+  expires_at timestamp with time zone
+  revoked_at timestamp with time zone
 TABLE notification_messages
   id uuid NOT NULL DEFAULT gen_random_uuid()
   template text NOT NULL
@@ -33,6 +43,13 @@ TABLE organizations
   name text NOT NULL
   created_at timestamp with time zone NOT NULL DEFAULT now()
   updated_at timestamp with time zone NOT NULL DEFAULT now()
+TABLE prebuild_claim_attempts
+  id bigint NOT NULL IDENTITY a
+  template_id uuid NOT NULL
+  preset_name text NOT NULL
+  preset_id uuid NOT NULL
+  at timestamp with time zone NOT NULL
+  outcome text NOT NULL
 TABLE provisioner_daemons
   id uuid NOT NULL DEFAULT gen_random_uuid()
   name text NOT NULL
@@ -66,6 +83,7 @@ TABLE provisioner_jobs
   tags jsonb NOT NULL DEFAULT '{}'::jsonb
   worker_id uuid
   job_status provisioner_job_status NOT NULL GENERATED CASE WHEN (completed_at IS NOT NULL) THEN CASE WHEN (error <> ''::text) THEN 'failed'::provisioner_job_status WHEN (canceled_at IS NOT NULL) THEN 'canceled'::provisioner_job_status ELSE 'succeeded'::provisioner_job_status END ELSE CASE WHEN (error <> ''::text) THEN 'failed'::provisioner_job_status WHEN (canceled_at IS NOT NULL) THEN 'canceling'::provisioner_job_status WHEN (started_at IS NULL) THEN 'pending'::provisioner_job_status ELSE 'running'::provisioner_job_status END END
+  canceled_by text
 TABLE schema_migrations
   version integer NOT NULL
   name text NOT NULL
@@ -99,6 +117,7 @@ TABLE template_version_presets
   last_invalidated_at timestamp with time zone
   failure_limit_reset_at timestamp with time zone
   created_at timestamp with time zone NOT NULL DEFAULT now()
+  autoscaling jsonb
 TABLE template_versions
   id uuid NOT NULL DEFAULT gen_random_uuid()
   template_id uuid NOT NULL
@@ -111,6 +130,7 @@ TABLE template_versions
   created_by uuid
   created_at timestamp with time zone NOT NULL DEFAULT now()
   updated_at timestamp with time zone NOT NULL DEFAULT now()
+  pushed_by text
 TABLE templates
   id uuid NOT NULL DEFAULT gen_random_uuid()
   organization_id uuid NOT NULL
@@ -212,11 +232,19 @@ TABLE workspaces
   automatic_updates automatic_updates NOT NULL DEFAULT 'never'::automatic_updates
   autostop_at timestamp with time zone
   failed_build_at timestamp with time zone
+CONSTRAINT api_tokens.api_tokens_name_check CHECK ((name ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'::text))
+CONSTRAINT api_tokens.api_tokens_pkey PRIMARY KEY (id)
+CONSTRAINT api_tokens.api_tokens_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'template-admin'::text, 'client'::text, 'read'::text])))
+CONSTRAINT api_tokens.api_tokens_token_hash_check CHECK ((token_hash ~ '^[0-9a-f]{64}$'::text))
+CONSTRAINT api_tokens.api_tokens_token_hash_key UNIQUE (token_hash)
 CONSTRAINT notification_messages.notification_messages_pkey PRIMARY KEY (id)
 CONSTRAINT notification_messages.notification_messages_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id)
 CONSTRAINT organizations.organizations_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9_-]{0,63}$'::text))
 CONSTRAINT organizations.organizations_name_key UNIQUE (name)
 CONSTRAINT organizations.organizations_pkey PRIMARY KEY (id)
+CONSTRAINT prebuild_claim_attempts.prebuild_claim_attempts_outcome_check CHECK ((outcome = ANY (ARRAY['hit'::text, 'miss'::text])))
+CONSTRAINT prebuild_claim_attempts.prebuild_claim_attempts_pkey PRIMARY KEY (id)
+CONSTRAINT prebuild_claim_attempts.prebuild_claim_attempts_template_id_fkey FOREIGN KEY (template_id) REFERENCES templates(id) ON DELETE CASCADE
 CONSTRAINT provisioner_daemons.provisioner_daemons_name_key UNIQUE (name)
 CONSTRAINT provisioner_daemons.provisioner_daemons_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organizations(id)
 CONSTRAINT provisioner_daemons.provisioner_daemons_pkey PRIMARY KEY (id)
@@ -236,6 +264,7 @@ CONSTRAINT template_version_preset_prebuild_schedules.template_version_preset_pr
 CONSTRAINT template_version_preset_prebuild_schedules.template_version_preset_prebuild_schedules_pkey PRIMARY KEY (id)
 CONSTRAINT template_version_preset_prebuild_schedules.template_version_preset_prebuild_schedules_position_key UNIQUE (preset_id, "position")
 CONSTRAINT template_version_preset_prebuild_schedules.template_version_preset_prebuild_schedules_preset_id_fkey FOREIGN KEY (preset_id) REFERENCES template_version_presets(id) ON DELETE CASCADE
+CONSTRAINT template_version_presets.template_version_presets_autoscaling_check CHECK (((autoscaling IS NULL) OR (jsonb_typeof(autoscaling) = 'object'::text)))
 CONSTRAINT template_version_presets.template_version_presets_desired_instances_check CHECK ((desired_instances >= 0))
 CONSTRAINT template_version_presets.template_version_presets_invalidate_after_secs_check CHECK ((invalidate_after_secs >= 0))
 CONSTRAINT template_version_presets.template_version_presets_name_key UNIQUE (template_version_id, name)
@@ -290,6 +319,9 @@ CONSTRAINT workspaces.workspaces_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES
 CONSTRAINT workspaces.workspaces_pkey PRIMARY KEY (id)
 CONSTRAINT workspaces.workspaces_template_id_fkey FOREIGN KEY (template_id) REFERENCES templates(id)
 CONSTRAINT workspaces.workspaces_ttl_check CHECK ((ttl > 0))
+INDEX api_tokens_live_name CREATE UNIQUE INDEX api_tokens_live_name ON public.api_tokens (name) WHERE (revoked_at IS NULL)
+INDEX api_tokens_pkey CREATE UNIQUE INDEX api_tokens_pkey ON public.api_tokens (id)
+INDEX api_tokens_token_hash_key CREATE UNIQUE INDEX api_tokens_token_hash_key ON public.api_tokens (token_hash)
 INDEX notification_messages_created_at CREATE INDEX notification_messages_created_at ON public.notification_messages (created_at)
 INDEX notification_messages_dedupe_hash_idx CREATE UNIQUE INDEX notification_messages_dedupe_hash_idx ON public.notification_messages (dedupe_hash)
 INDEX notification_messages_deliverable CREATE INDEX notification_messages_deliverable ON public.notification_messages (send_after) WHERE (status = ANY (ARRAY['pending'::notification_message_status, 'temporary_failure'::notification_message_status]))
@@ -297,6 +329,9 @@ INDEX notification_messages_expired_leases CREATE INDEX notification_messages_ex
 INDEX notification_messages_pkey CREATE UNIQUE INDEX notification_messages_pkey ON public.notification_messages (id)
 INDEX organizations_name_key CREATE UNIQUE INDEX organizations_name_key ON public.organizations (name)
 INDEX organizations_pkey CREATE UNIQUE INDEX organizations_pkey ON public.organizations (id)
+INDEX prebuild_claim_attempts_at CREATE INDEX prebuild_claim_attempts_at ON public.prebuild_claim_attempts (at) INCLUDE (template_id, preset_name, outcome)
+INDEX prebuild_claim_attempts_pkey CREATE UNIQUE INDEX prebuild_claim_attempts_pkey ON public.prebuild_claim_attempts (id)
+INDEX prebuild_claim_attempts_preset_at CREATE INDEX prebuild_claim_attempts_preset_at ON public.prebuild_claim_attempts (template_id, preset_name, at)
 INDEX provisioner_daemons_name_key CREATE UNIQUE INDEX provisioner_daemons_name_key ON public.provisioner_daemons (name)
 INDEX provisioner_daemons_pkey CREATE UNIQUE INDEX provisioner_daemons_pkey ON public.provisioner_daemons (id)
 INDEX provisioner_job_logs_job_id CREATE INDEX provisioner_job_logs_job_id ON public.provisioner_job_logs (job_id, id)

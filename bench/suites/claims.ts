@@ -1,112 +1,271 @@
+import pg from 'pg';
 import { type DatabasePool, sql } from 'slonik';
 
 import { createDbPool } from '../../src/db/pool.js';
 import { withTransaction } from '../../src/db/tx.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { claimPrebuiltWorkspace } from '../../src/prebuilds/claim.js';
-import { summarize } from '../stats.js';
-import type { BenchSuite } from './types.js';
+import { cpuMeter } from '../cpu.js';
+import { type ClaimPools, createClaimPools, poolOwners, settle } from '../claim-pools.js';
+import {
+  boundQuery,
+  closeClients,
+  type ConcurrentRun,
+  openClients,
+  ratio,
+  runConcurrently,
+} from '../concurrent.js';
+import { BARE_CLAIM } from '../references.js';
+import type { BenchRow, BenchSuite } from './types.js';
 
 const CLAIMERS = 32;
+const SPREAD_PRESETS = 100;
 
-interface Claimed {
+/** Claims per measured variant: enough for a steady rate, pools fresh for every variant. */
+export function claimsPerRun(workspaces: number): number {
+  return Math.min(20_000, Math.max(2_000, Math.round(workspaces / 20 / 100) * 100));
+}
+
+export interface Claimed {
   readonly workspaceId: string;
   readonly owner: string;
 }
 
+export interface ClaimCheck {
+  readonly ok: boolean;
+  readonly claims: number;
+  readonly distinct: number;
+  readonly doubleClaims: number;
+  readonly wrongOwner: number;
+  readonly text: string;
+}
+
+/** Every pool workspace claimed exactly once, and owned by the claimer that got it. */
+export async function checkClaims(
+  client: pg.Client,
+  pools: ClaimPools,
+  claimed: readonly Claimed[],
+  expected: number,
+): Promise<ClaimCheck> {
+  const owners = await poolOwners(client, pools);
+  const distinct = new Set(claimed.map((c) => c.workspaceId)).size;
+  const wrongOwner = claimed.filter((c) => owners.get(c.workspaceId) !== c.owner).length;
+  const doubleClaims = claimed.length - distinct;
+  const ok = distinct === expected && doubleClaims === 0 && wrongOwner === 0;
+  return {
+    ok,
+    claims: claimed.length,
+    distinct,
+    doubleClaims,
+    wrongOwner,
+    text: `${ok ? 'OK' : 'FAILED'}: ${claimed.length} claims, ${distinct} distinct of ${expected}, ${doubleClaims} double, ${wrongOwner} wrong owner`,
+  };
+}
+
+interface Variant {
+  readonly name: string;
+  readonly pools: ClaimPools;
+  readonly run: ConcurrentRun;
+  readonly check: ClaimCheck;
+  /** CPU per claim: all PostgreSQL backends of the database, and this process. */
+  readonly cpuPerClaim: { readonly postgresMs: number | null; readonly nodeMs: number };
+}
+
+const per = (ms: number | null, n: number) =>
+  ms === null ? null : Math.round((ms / n) * 100) / 100;
+
 /**
- * 32 concurrent claimers, each on its own connection, claim from one preset's pool of ready
- * prebuilds until none is left. Each claim is its own transaction (claim statement + commit; the
- * claim build the API inserts in the same transaction is not part of this). Then the double-claim
- * check: every prebuild claimed exactly once, and owned by the claimer that got it.
- * Consumes the pool: runs after the read-only suites.
+ * Claims at 32-way concurrency until the pools are empty, three ways, each on fresh pools of its
+ * own (created together, then VACUUM ANALYZE):
+ * - bare: the reference, the least claim statement (bench/references.ts) on a plain pg client;
+ * - statement: our ClaimPrebuiltWorkspace on a plain pg client (the statement's own cost), then
+ *   the same inside BEGIN/COMMIT (what the transaction's two extra round trips cost);
+ * - ours: claimPrebuiltWorkspace through the pool and withTransaction, as the API runs it
+ *   (BEGIN, claim, COMMIT; the claim build the API adds is the http-claims suite's).
+ * On one preset, and spread over 100 presets (claim i goes to preset i mod 100). Then the
+ * double-claim check on each. Consumes nothing seeded: runs after the read-only suites anyway.
  */
 export const claims: BenchSuite = {
   name: 'claims',
-  description: `${CLAIMERS} concurrent claimers until the pool is empty`,
+  description: `${CLAIMERS} concurrent claimers until the pool is empty, vs the bare statement`,
   async run({ url, shape }) {
+    const total = claimsPerRun(shape.workspaces);
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const clients = await openClients(url, CLAIMERS);
     const pool: DatabasePool = await createDbPool(url, {
       logger: silentLogger(),
       maximumPoolSize: CLAIMERS + 2,
     });
     try {
-      const presetId = (await pool.oneFirst(
-        sql.unsafe`SELECT id FROM template_version_presets WHERE name = 'claimable'`,
-      )) as string;
-      const owners = (await pool.anyFirst(
-        sql.unsafe`SELECT id FROM users WHERE NOT is_system ORDER BY username LIMIT ${CLAIMERS}`,
-      )) as readonly string[];
-      // Open all connections first, so connection setup is not counted as claim latency.
-      await Promise.all(
-        owners.map(() => pool.connect((c) => c.query(sql.unsafe`SELECT pg_sleep(0.05)`))),
+      const owners = (
+        await admin.query<{ id: string }>(
+          `SELECT id FROM users WHERE NOT is_system ORDER BY username LIMIT ${CLAIMERS}`,
+        )
+      ).rows.map((r) => r.id);
+      const pools = {
+        bareOne: await createClaimPools(admin, 'cb-bare-one', 1, total),
+        statementOne: await createClaimPools(admin, 'cb-stmt-one', 1, total),
+        statementTxOne: await createClaimPools(admin, 'cb-stmt-tx-one', 1, total),
+        oursOne: await createClaimPools(admin, 'cb-ours-one', 1, total),
+        bareSpread: await createClaimPools(admin, 'cb-bare-spread', SPREAD_PRESETS, total / 100),
+        oursSpread: await createClaimPools(admin, 'cb-ours-spread', SPREAD_PRESETS, total / 100),
+      };
+      await settle(admin);
+      // slonik opens connections lazily and closes idle ones after 10 s: open all before timing.
+      const warm = () =>
+        Promise.all(
+          Array.from({ length: CLAIMERS }, () =>
+            pool.connect((c) => c.query(sql.unsafe`SELECT pg_sleep(0.05)`)),
+          ),
+        );
+      const meter = cpuMeter(admin);
+      const owner = (worker: number) => owners[worker % owners.length] as string;
+      const pick = (pools: ClaimPools, index: number) => index % pools.presetIds.length;
+
+      const measure = async (
+        name: string,
+        pools: ClaimPools,
+        claim: (worker: number, index: number, k: number) => Promise<string | undefined>,
+      ): Promise<Variant> => {
+        const claimed: Claimed[] = [];
+        await warm();
+        await meter.start();
+        const run = await runConcurrently(CLAIMERS, total, async (worker, index) => {
+          const id = await claim(worker, index, pick(pools, index));
+          if (id) claimed.push({ workspaceId: id, owner: owner(worker) });
+          return id !== undefined;
+        });
+        const cpu = meter.stop();
+        return {
+          name,
+          pools,
+          run,
+          check: await checkClaims(admin, pools, claimed, total),
+          cpuPerClaim: {
+            postgresMs: per(cpu.backendMs, run.done),
+            nodeMs: per(cpu.nodeMs, run.done) ?? 0,
+          },
+        };
+      };
+      const bare = (pools: ClaimPools) => (worker: number, index: number, k: number) =>
+        (clients[worker] as pg.Client)
+          .query<{ id: string }>(BARE_CLAIM, [
+            owner(worker),
+            `${pools.label}-${index}`,
+            pools.templateIds[k],
+          ])
+          .then((r) => r.rows[0]?.id);
+      const claimValues = (pools: ClaimPools, worker: number, index: number, k: number) => ({
+        preset_id: pools.presetIds[k],
+        new_owner_id: owner(worker),
+        new_name: `${pools.label}-${index}`,
+        autostart_schedule: null,
+        next_start_at: null,
+        ttl_ms: 8 * 3_600_000,
+        now: new Date(),
+      });
+      const statement = (pools: ClaimPools) => (worker: number, index: number, k: number) => {
+        const q = boundQuery('ClaimPrebuiltWorkspace', claimValues(pools, worker, index, k));
+        return (clients[worker] as pg.Client)
+          .query<{ id: string }>(q.text, q.values)
+          .then((r) => r.rows[0]?.id);
+      };
+      const statementTx =
+        (pools: ClaimPools) => async (worker: number, index: number, k: number) => {
+          const client = clients[worker] as pg.Client;
+          const q = boundQuery('ClaimPrebuiltWorkspace', claimValues(pools, worker, index, k));
+          await client.query('BEGIN');
+          const r = await client.query<{ id: string }>(q.text, q.values);
+          await client.query('COMMIT');
+          return r.rows[0]?.id;
+        };
+      const ours = (pools: ClaimPools) => (worker: number, index: number, k: number) =>
+        withTransaction(pool, {}, (tx) =>
+          claimPrebuiltWorkspace(tx, {
+            presetId: pools.presetIds[k] as string,
+            ownerId: owner(worker),
+            name: `${pools.label}-${index}`,
+            autostartSchedule: null,
+            nextStartAt: null,
+            ttlMs: 8 * 3_600_000,
+            now: new Date(),
+          }),
+        ).then((row) => row?.id);
+
+      const bareOne = await measure('bare, one preset', pools.bareOne, bare(pools.bareOne));
+      const oursOne = await measure('ours, one preset', pools.oursOne, ours(pools.oursOne));
+      const statementOne = await measure(
+        'statement, one preset',
+        pools.statementOne,
+        statement(pools.statementOne),
       );
-      const latencies: number[] = [];
-      const claimed: Claimed[] = [];
-      let misses = 0;
-      const started = performance.now();
-      await Promise.all(
-        owners.map(async (owner, claimer) => {
-          for (let n = 0; ; n++) {
-            const t0 = performance.now();
-            const row = await withTransaction(pool, {}, (tx) =>
-              claimPrebuiltWorkspace(tx, {
-                presetId,
-                ownerId: owner,
-                name: `bench-${claimer}-${n}`,
-                autostartSchedule: null,
-                nextStartAt: null,
-                ttlMs: 8 * 3_600_000,
-                now: new Date(),
-              }),
-            );
-            latencies.push(performance.now() - t0);
-            if (!row) {
-              misses += 1;
-              return;
-            }
-            claimed.push({ workspaceId: row.id, owner });
-          }
-        }),
+      const statementTxOne = await measure(
+        'statement in BEGIN/COMMIT, one preset',
+        pools.statementTxOne,
+        statementTx(pools.statementTxOne),
       );
-      const wallMs = performance.now() - started;
-      const distinct = new Set(claimed.map((c) => c.workspaceId)).size;
-      const owned = (await pool.any(
-        sql.unsafe`SELECT w.id, w.owner_id FROM workspaces w
-                   JOIN workspace_builds b ON b.workspace_id = w.id AND b.build_number = 1
-                   WHERE b.template_version_preset_id = ${presetId}`,
-      )) as readonly { id: string; owner_id: string }[];
-      const ownerOf = new Map(owned.map((r) => [r.id, r.owner_id]));
-      const wrongOwner = claimed.filter((c) => ownerOf.get(c.workspaceId) !== c.owner).length;
-      const doubleClaims = claimed.length - distinct;
-      const ok = distinct === shape.claimPool && doubleClaims === 0 && wrongOwner === 0;
-      const latency = summarize(latencies);
-      const throughput = Math.round((claimed.length / wallMs) * 1000);
+      const bareSpread = await measure(
+        'bare, 100 presets',
+        pools.bareSpread,
+        bare(pools.bareSpread),
+      );
+      const oursSpread = await measure(
+        'ours, 100 presets',
+        pools.oursSpread,
+        ours(pools.oursSpread),
+      );
+      const line = (v: Variant, reference?: Variant): BenchRow[] => [
+        {
+          metric: `${v.name}: claims/s, p50 / p99${reference ? ' (ratio to bare)' : ''}`,
+          value: `${v.run.perSecond}, ${v.run.latency.median} / ${v.run.latency.p99} ms${
+            reference
+              ? ` (${ratio(v.run.perSecond, reference.run.perSecond)} rate, ${ratio(v.run.latency.p99, reference.run.latency.p99)} p99)`
+              : ''
+          }; CPU/claim ${v.cpuPerClaim.postgresMs ?? '?'} PG + ${v.cpuPerClaim.nodeMs} Node ms`,
+        },
+      ];
+      const variants = [bareOne, statementOne, statementTxOne, oursOne, bareSpread, oursSpread];
+      const failed = variants.filter((v) => !v.check.ok);
       return {
         rows: [
-          { metric: 'claims/s (32 claimers)', value: throughput },
-          { metric: 'claim latency p50', value: latency.median, unit: 'ms' },
-          { metric: 'claim latency p99', value: latency.p99, unit: 'ms' },
+          ...line(bareOne),
+          ...line(statementOne, bareOne),
+          ...line(statementTxOne, bareOne),
+          ...line(oursOne, bareOne),
+          ...line(bareSpread),
+          ...line(oursSpread, bareSpread),
           {
-            metric: 'double-claim check',
-            value: `${ok ? 'OK' : 'FAILED'}: ${claimed.length} claims, ${distinct} distinct of ${shape.claimPool}, ${doubleClaims} double, ${wrongOwner} wrong owner`,
+            metric: `double-claim check (${variants.length} runs of ${total})`,
+            value:
+              failed.length === 0
+                ? `OK: every run ${total} distinct, 0 double, 0 wrong owner`
+                : failed.map((v) => `${v.name}: ${v.check.text}`).join('; '),
           },
         ],
         details: {
           claimers: CLAIMERS,
-          pool: shape.claimPool,
-          claims: claimed.length,
-          distinct,
-          doubleClaims,
-          wrongOwner,
-          misses,
-          ok,
-          wallMs: Math.round(wallMs),
-          throughputPerSecond: throughput,
-          latency,
+          claimsPerRun: total,
+          spreadPresets: SPREAD_PRESETS,
+          variants: variants.map((v) => ({
+            name: v.name,
+            run: v.run,
+            check: v.check,
+            cpuPerClaim: v.cpuPerClaim,
+          })),
+          ratios: {
+            oursOneToBare: oursOne.run.perSecond / bareOne.run.perSecond,
+            statementOneToBare: statementOne.run.perSecond / bareOne.run.perSecond,
+            oursSpreadToBare: oursSpread.run.perSecond / bareSpread.run.perSecond,
+            oursOneP99ToBare: oursOne.run.latency.p99 / bareOne.run.latency.p99,
+            oursSpreadP99ToBare: oursSpread.run.latency.p99 / bareSpread.run.latency.p99,
+          },
         },
       };
     } finally {
       await pool.end();
+      await closeClients(clients);
+      await admin.end();
     }
   },
 };

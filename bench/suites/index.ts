@@ -1,4 +1,7 @@
+import { acquisition, wakeup } from './acquisition.js';
 import { claims } from './claims.js';
+import { httpClaims } from './http-claims.js';
+import { lifecycleTick } from './lifecycle.js';
 import { reconcilePass } from './pass.js';
 import { queries } from './queries.js';
 import { simulateSuite } from './simulate.js';
@@ -10,4 +13,13 @@ import type { AnyBenchSuite } from './types.js';
  * tick (issue 6) plug in here as further suites once those parts exist. Suites with
  * `database: false` (the simulator) run once, before any size is seeded.
  */
-export const SUITES: readonly AnyBenchSuite[] = [reconcilePass, queries, claims, simulateSuite];
+export const SUITES: readonly AnyBenchSuite[] = [
+  reconcilePass,
+  queries,
+  lifecycleTick,
+  claims,
+  httpClaims,
+  acquisition,
+  wakeup,
+  simulateSuite,
+];

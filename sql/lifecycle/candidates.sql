@@ -149,3 +149,71 @@ ORDER BY s.workspace_id;
 SELECT s.*
 FROM workspace_lifecycle_states s
 WHERE s.workspace_id = :workspace_id::uuid;
+
+-- name: LifecycleNextDue
+-- The earliest instant after :now at which a lifecycle rule may start to hold for a workspace
+-- that nothing writes to meanwhile: a stop deadline (or its reminder window opening), a cached
+-- next start, a failed build's failure_ttl passing, a workspace going idle past its template's
+-- dormancy threshold, a deletion date. The scheduler wakes then (capped by its interval), so
+-- deadlines fire within a tick of their instant. Each arm reads the first entry of an index
+-- range; an instant that turns out not to be due (a reminder already sent, a prebuild) only
+-- costs one early tick. Only instants up to :now + :horizon_ms (the interval) matter, which keeps
+-- the reminder arm, the only one an index cannot answer directly, to a short index range. NULL
+-- when nothing is pending.
+SELECT LEAST(
+  (
+    SELECT min(w.autostop_at) FROM workspaces w
+    WHERE NOT w.deleted AND w.autostop_at IS NOT NULL AND w.autostop_at > :now::timestamptz
+      AND w.owner_id <> 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
+  ),
+  (
+    -- Reminder windows: the deadline minus the template's lead time.
+    SELECT min(w.autostop_at - interval '1 millisecond' * t.time_til_autostop_notify)
+    FROM workspaces w
+    JOIN templates t ON t.id = w.template_id
+    WHERE NOT w.deleted AND w.autostop_at IS NOT NULL
+      AND w.autostop_at > :now::timestamptz
+      AND w.autostop_at <= :now::timestamptz + interval '1 millisecond' * (
+        :horizon_ms::bigint + (SELECT COALESCE(max(time_til_autostop_notify), 0) FROM templates)
+      )
+      AND t.time_til_autostop_notify > 0
+      AND w.autostop_at - interval '1 millisecond' * t.time_til_autostop_notify > :now::timestamptz
+      AND w.owner_id <> 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
+  ),
+  (
+    SELECT min(w.next_start_at) FROM workspaces w
+    WHERE NOT w.deleted AND w.next_start_at IS NOT NULL AND w.next_start_at > :now::timestamptz
+      AND w.owner_id <> 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
+  ),
+  (
+    -- Failed-build cleanup is due once `failure_ttl` has passed (strictly) since the failure.
+    SELECT min(w.failed_build_at + interval '1 millisecond' * (t.failure_ttl + 1))
+    FROM workspaces w
+    JOIN templates t ON t.id = w.template_id
+    WHERE NOT w.deleted AND w.failed_build_at IS NOT NULL AND t.failure_ttl > 0
+      AND w.failed_build_at + interval '1 millisecond' * (t.failure_ttl + 1) > :now::timestamptz
+      AND w.owner_id <> 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
+  ),
+  (
+    -- Dormancy, per template: the least recently used workspace not yet idle long enough.
+    SELECT min(i.last_used_at + interval '1 millisecond' * (t.time_til_dormant + 1))
+    FROM templates t
+    CROSS JOIN LATERAL (
+      SELECT w.last_used_at
+      FROM workspaces w
+      WHERE w.template_id = t.id
+        AND NOT w.deleted
+        AND w.dormant_at IS NULL
+        AND w.owner_id <> 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
+        AND w.last_used_at >= :now::timestamptz - interval '1 millisecond' * t.time_til_dormant
+      ORDER BY w.last_used_at
+      LIMIT 1
+    ) i
+    WHERE t.time_til_dormant > 0
+  ),
+  (
+    -- Auto-delete is due once `deleting_at` has passed (strictly).
+    SELECT min(w.deleting_at + interval '1 millisecond') FROM workspaces w
+    WHERE NOT w.deleted AND w.deleting_at IS NOT NULL AND w.deleting_at >= :now::timestamptz
+  )
+) AS next_due_at;

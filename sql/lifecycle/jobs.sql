@@ -4,6 +4,13 @@
 -- name: InsertLifecycleJobs
 -- The scheduler's decisions of one tick, in one statement. A workspace that already has an open
 -- job keeps it (cancel stale ones first with CancelStaleLifecycleJobs).
+-- Re-check against the state the decision was made from (the candidate read is an earlier
+-- statement, and another replica's executor may have acted since): a decision is dropped when
+-- the workspace's latest build is no longer :build_ids, or when the job that was open then
+-- (:open_job_ids, NULL for none) has been completed meanwhile. FOR SHARE waits for an executor
+-- completing it right now and re-reads the row; once locked, the completion waits for this
+-- transaction, whose insert then conflicts with the still-open job. The next tick decides again
+-- from the new state. One decision, one job, however many replicas schedule.
 INSERT INTO workspace_lifecycle_job (
   workspace_id, operation, reason, deadline, created_at, updated_at
 )
@@ -12,8 +19,26 @@ FROM unnest(
   :workspace_ids::uuid[],
   :operations::workspace_lifecycle_operation[],
   :reasons::build_reason[],
-  :deadlines::timestamptz[]
-) AS d (workspace_id, operation, reason, deadline)
+  :deadlines::timestamptz[],
+  :build_ids::uuid[],
+  :open_job_ids::uuid[]
+) AS d (workspace_id, operation, reason, deadline, build_id, open_job_id)
+WHERE d.build_id = (
+    SELECT wb.id
+    FROM workspace_builds wb
+    WHERE wb.workspace_id = d.workspace_id
+    ORDER BY wb.build_number DESC
+    LIMIT 1
+  )
+  AND (
+    d.open_job_id IS NULL
+    OR EXISTS (
+      SELECT 1
+      FROM workspace_lifecycle_job o
+      WHERE o.id = d.open_job_id AND o.completed_at IS NULL
+      FOR SHARE
+    )
+  )
 ON CONFLICT (workspace_id) WHERE completed_at IS NULL AND cancelled_at IS NULL DO NOTHING
 RETURNING id, workspace_id, operation::text AS operation, reason::text AS reason, deadline;
 

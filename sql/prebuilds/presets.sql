@@ -31,6 +31,7 @@ SELECT
   p.prebuild_status::text AS prebuild_status,
   p.last_invalidated_at,
   p.failure_limit_reset_at,
+  p.autoscaling,
   COALESCE(s.schedules, '[]'::jsonb) AS schedules
 FROM wanted
 JOIN template_version_presets p ON p.id = wanted.id

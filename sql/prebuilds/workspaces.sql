@@ -6,7 +6,8 @@
 -- * stopped_or_failed: the latest build is a succeeded stop, or its job failed or was canceled
 --   (any transition, so a failed delete is retried), and it finished before :completed_before
 --   (now - grace period). Coder keeps these forever (issue #18658); we delete them.
--- Prebuilds still building, and stopped or failed ones within the grace period, are not returned.
+-- Prebuilds still building, and stopped or failed ones within the grace period, are not returned;
+-- of the latter only the oldest completion is (grace_oldest_completed_at), for the next pass.
 --
 -- One query for both because both walk the same rows: the partial index of prebuild workspaces
 -- (workspaces_prebuilds), then per workspace its latest build with its job (one LATERAL probe),
@@ -59,10 +60,8 @@ WITH prebuild AS (
     AND NOT w.deleted
     AND (
       (lb.transition = 'start' AND lb.job_status = 'succeeded')
-      OR (
-        ((lb.transition = 'stop' AND lb.job_status = 'succeeded') OR lb.job_status IN ('failed', 'canceled'))
-        AND lb.completed_at < :completed_before::timestamptz
-      )
+      OR (lb.transition = 'stop' AND lb.job_status = 'succeeded')
+      OR lb.job_status IN ('failed', 'canceled')
     )
 )
 SELECT COALESCE(json_agg(json_build_array(
@@ -82,5 +81,10 @@ SELECT COALESCE(json_agg(json_build_array(
   ), false),
   CASE WHEN p.running THEN NULL ELSE floor(extract(epoch FROM p.completed_at) * 1000) END,
   floor(extract(epoch FROM p.created_at) * 1000)
-)), '[]'::json) AS prebuilds
+)) FILTER (WHERE p.running OR p.completed_at < :completed_before::timestamptz), '[]'::json)
+  AS prebuilds,
+  -- The stopped or failed prebuild that leaves the grace period first (the reconciler wakes then).
+  min(p.completed_at) FILTER (
+    WHERE NOT p.running AND p.completed_at >= :completed_before::timestamptz
+  ) AS grace_oldest_completed_at
 FROM prebuild p;

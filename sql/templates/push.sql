@@ -44,13 +44,14 @@ RETURNING id, name, content_hash, created_at;
 -- name: TemplatePushInsertPresets
 -- Every preset of the new version in one statement, from a JSON array of rows.
 INSERT INTO template_version_presets (template_version_id, name, is_default, desired_instances,
-                                      invalidate_after_secs, scheduling_timezone)
+                                      invalidate_after_secs, scheduling_timezone, autoscaling)
 SELECT :version_id::uuid, p.name, p.is_default, p.desired_instances, p.invalidate_after_secs,
-       p.scheduling_timezone
+       p.scheduling_timezone, p.autoscaling
 FROM jsonb_to_recordset(:presets::jsonb) AS p(name text, is_default boolean,
                                                desired_instances integer,
                                                invalidate_after_secs integer,
-                                               scheduling_timezone text);
+                                               scheduling_timezone text,
+                                               autoscaling jsonb);
 
 -- name: TemplatePushInsertParameters
 -- Preset parameters of the new version, matched to their preset by name.

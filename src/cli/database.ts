@@ -30,11 +30,13 @@ export async function withDatabase<T>(
   const logger = createLogger({ level: config.logLevel, fd: 2 });
   const database = await resolveDatabase(config, logger);
   try {
-    if (database.embedded) await migrate(database.url, logger);
+    const connectTimeoutMs = config.databaseConnectTimeout;
+    if (database.embedded) await migrate(database.url, logger, undefined, { connectTimeoutMs });
     const pool = await createDbPool(database.url, {
       logger,
       maximumPoolSize: 4,
       applicationName: 'prebuild-controller-cli',
+      connectTimeoutMs,
     });
     try {
       const readiness = await databaseReadiness(pool);

@@ -11,6 +11,7 @@ import { registerProvisionerd } from './commands/provisionerd.js';
 import { registerRun } from './commands/run.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerTemplate } from './commands/template.js';
+import { registerTokens } from './commands/tokens.js';
 import { registerUsers } from './commands/users.js';
 import { registerWorkspaceCreate } from './commands/workspace-create.js';
 import { registerWorkspaces } from './commands/workspaces.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerPrebuilds(program);
   registerProvisionerd(program);
   registerJobs(program);
+  registerTokens(program);
   const override = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(override);

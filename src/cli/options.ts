@@ -10,12 +10,13 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function addSettings(command: Command, keys: readonly SettingKey[]): Command {
   for (const key of keys) {
     const setting = SETTINGS[key];
-    const fallback = 'default' in setting ? `, default ${setting.default}` : '';
     const definition: SettingDefinition = setting;
+    const fallback = definition.default !== undefined ? `, default ${definition.default}` : '';
+    const file = definition.fileEnv ? ` or ${definition.fileEnv}` : '';
     const arg = definition.bare === undefined ? `<${setting.arg}>` : `[${setting.arg}]`;
     const option = new Option(
       `${flagName(key)} ${arg}`,
-      `${setting.description} (env ${setting.env}${fallback})`,
+      `${setting.description} (env ${setting.env}${file}${fallback})`,
     );
     if (definition.repeatable) option.argParser(collect);
     if (definition.bare !== undefined) option.preset(definition.bare);
@@ -24,7 +25,13 @@ export function addSettings(command: Command, keys: readonly SettingKey[]): Comm
   return command;
 }
 
-export const DATABASE_SETTINGS = ['databaseUrl', 'dataDir', 'embeddedPgPort', 'logLevel'] as const;
+export const DATABASE_SETTINGS = [
+  'databaseUrl',
+  'databaseConnectTimeout',
+  'dataDir',
+  'embeddedPgPort',
+  'logLevel',
+] as const;
 
 /**
  * addSettings for a command with an API equivalent: also --url, --token and --token-file, which

@@ -8,7 +8,8 @@ export const TABLE_END = '<!-- prettier-ignore-end -->\n<!-- settings:end -->';
 export function settingsTable(): string {
   const rows = (Object.entries(SETTINGS) as [string, SettingDefinition][]).map(([key, s]) => {
     const fallback = s.default !== undefined ? `\`${s.default}\`` : 'unset';
-    return `| \`${s.env}\` | \`${flagName(key)}\` | ${fallback} | ${s.description.replace(/\|/g, '\\|')} |`;
+    const env = s.fileEnv ? `\`${s.env}\`<br>\`${s.fileEnv}\` (file)` : `\`${s.env}\``;
+    return `| ${env} | \`${flagName(key)}\` | ${fallback} | ${s.description.replace(/\|/g, '\\|')} |`;
   });
   return [
     TABLE_START,

@@ -2,9 +2,14 @@ import { z } from 'zod';
 
 import { parseQuietHours } from '../domain/lifecycle/quiet-hours.js';
 import { LOG_LEVELS } from '../log/logger.js';
-import { parseDuration } from '../util/duration.js';
+import { formatDuration, parseDuration } from '../util/duration.js';
 
-const duration = (min = 0) =>
+/** Longest timer Node.js runs (2^31 - 1 ms, about 24.8 days), rounded down: the default upper bound. */
+export const MAX_TIMER_SETTING_MS = 24 * 86_400_000;
+/** Upper bound of retention and look-back settings, which only go into SQL: 10 years. */
+export const MAX_RETENTION_SETTING_MS = 3650 * 86_400_000;
+
+const duration = (min = 0, max = MAX_TIMER_SETTING_MS) =>
   z.string().transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined) {
@@ -16,6 +21,13 @@ const duration = (min = 0) =>
     }
     if (ms < min) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be at least ${min}ms` });
+      return z.NEVER;
+    }
+    if (ms > max) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `must be at most ${formatDuration(max)}, got "${text}"`,
+      });
       return z.NEVER;
     }
     return ms;
@@ -65,14 +77,15 @@ const postgresUrl = z.string().transform((text, ctx) => {
   return text;
 });
 
-const httpUrl = z.string().transform((text, ctx) => {
+/** An http(s) URL that may carry a secret (a webhook token): errors never repeat it. */
+const secretHttpUrl = z.string().transform((text, ctx) => {
   try {
     const url = new URL(text);
     if (url.protocol === 'http:' || url.protocol === 'https:') return text;
   } catch {
     // reported below
   }
-  ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${text}" is not an http(s) URL` });
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is not an http(s) URL' });
   return z.NEVER;
 });
 
@@ -255,6 +268,11 @@ export interface SettingDefinition {
   /** The flag may be given without a value, meaning this one (`--flag` = `--flag true`). */
   readonly bare?: string;
   readonly schema: z.ZodType<unknown, z.ZodTypeDef, string>;
+  /**
+   * For secrets: a second variable naming a file that holds the value (a Kubernetes Secret
+   * mount), read at start and trimmed. Setting both variables is an error.
+   */
+  readonly fileEnv?: string;
 }
 
 /**
@@ -264,6 +282,7 @@ export interface SettingDefinition {
 export const SETTINGS = {
   databaseUrl: {
     env: 'DATABASE_URL',
+    fileEnv: 'DATABASE_URL_FILE',
     arg: 'url',
     description: 'PostgreSQL URL; unset = embedded PostgreSQL under the data dir',
     schema: postgresUrl,
@@ -281,6 +300,22 @@ export const SETTINGS = {
     default: '1m',
     description:
       'a query running longer is canceled by PostgreSQL (statement_timeout of the pool connections; 0 = no limit; migrations are not limited)',
+    schema: duration(0),
+  },
+  databaseConnectTimeout: {
+    env: 'PREBUILD_CONTROLLER_DATABASE_CONNECT_TIMEOUT',
+    arg: 'duration',
+    default: '10s',
+    description:
+      'how long opening a database connection may take; then run and provisionerd retry with backoff, migrate and one-shot commands fail',
+    schema: duration(100),
+  },
+  migrationLockTimeout: {
+    env: 'PREBUILD_CONTROLLER_MIGRATION_LOCK_TIMEOUT',
+    arg: 'duration',
+    default: '10m',
+    description:
+      "how long migrating waits for another replica's migration lock before failing (0 = no limit)",
     schema: duration(0),
   },
   dataDir: {
@@ -321,9 +356,20 @@ export const SETTINGS = {
   },
   apiToken: {
     env: 'PREBUILD_CONTROLLER_API_TOKEN',
+    fileEnv: 'PREBUILD_CONTROLLER_API_TOKEN_FILE',
     arg: 'token',
-    description: 'bearer token for /api/v1; unset = API answers on loopback only, with a warning',
+    description:
+      'bootstrap bearer token for /api/v1 with role admin (more tokens: `tokens create`); unset = requests without a token are answered on loopback only',
     schema: z.string().min(8, 'must be at least 8 characters'),
+  },
+  insecureNoToken: {
+    env: 'PREBUILD_CONTROLLER_INSECURE_NO_TOKEN',
+    arg: 'true|false',
+    default: 'false',
+    bare: 'true',
+    description:
+      'let `run` listen beyond loopback without PREBUILD_CONTROLLER_API_TOKEN (refused otherwise, exit code 2); requests without a token are still answered on loopback only',
+    schema: boolean,
   },
   reconcileInterval: {
     env: 'PREBUILD_CONTROLLER_RECONCILE_INTERVAL',
@@ -352,7 +398,7 @@ export const SETTINGS = {
     arg: 'duration',
     default: '1h',
     description: 'prebuild creation failures older than this are forgotten by the backoff',
-    schema: duration(0),
+    schema: duration(0, MAX_RETENTION_SETTING_MS),
   },
   failureHardLimit: {
     env: 'PREBUILD_CONTROLLER_FAILURE_HARD_LIMIT',
@@ -367,7 +413,7 @@ export const SETTINGS = {
     arg: 'duration',
     default: '1h',
     description: 'stopped or failed prebuilds are deleted this long after their last build ended',
-    schema: duration(0),
+    schema: duration(0, MAX_RETENTION_SETTING_MS),
   },
   prebuildActionConcurrency: {
     env: 'PREBUILD_CONTROLLER_PREBUILD_ACTION_CONCURRENCY',
@@ -400,6 +446,14 @@ export const SETTINGS = {
       'lead time (creation job start to eligible) a forecast with lead_time: auto assumes while too few prebuilds of the preset were measured',
     schema: duration(1000),
   },
+  claimHistoryRetention: {
+    env: 'PREBUILD_CONTROLLER_CLAIM_HISTORY_RETENTION',
+    arg: 'duration',
+    default: '35d',
+    description:
+      "recorded claim attempts (the autoscaler's demand history, hits and misses) are deleted after this long, in batches; keep it above the longest forecast history",
+    schema: duration(3_600_000, MAX_RETENTION_SETTING_MS),
+  },
   lifecycleInterval: {
     env: 'PREBUILD_CONTROLLER_LIFECYCLE_INTERVAL',
     arg: 'duration',
@@ -420,7 +474,7 @@ export const SETTINGS = {
     arg: 'duration',
     default: '30d',
     description: 'finished lifecycle jobs and their logs are deleted after this long',
-    schema: duration(60_000),
+    schema: duration(60_000, MAX_RETENTION_SETTING_MS),
   },
   jobPollInterval: {
     env: 'PREBUILD_CONTROLLER_JOB_POLL_INTERVAL',
@@ -545,9 +599,10 @@ export const SETTINGS = {
   },
   notificationsWebhook: {
     env: 'PREBUILD_CONTROLLER_NOTIFICATIONS_WEBHOOK',
+    fileEnv: 'PREBUILD_CONTROLLER_NOTIFICATIONS_WEBHOOK_FILE',
     arg: 'url',
     description: 'webhook that receives notifications as JSON POSTs; unset = log them',
-    schema: httpUrl,
+    schema: secretHttpUrl,
   },
   quietHoursDefaultSchedule: {
     env: 'PREBUILD_CONTROLLER_QUIET_HOURS_DEFAULT_SCHEDULE',
@@ -563,7 +618,7 @@ export const SETTINGS = {
     default: '15m',
     description:
       'no autostop reminder for a user active this recently when activity bumps would move the deadline anyway',
-    schema: duration(0),
+    schema: duration(0, MAX_RETENTION_SETTING_MS),
   },
   notificationDispatchInterval: {
     env: 'PREBUILD_CONTROLLER_NOTIFICATION_DISPATCH_INTERVAL',
@@ -613,7 +668,7 @@ export const SETTINGS = {
     arg: 'duration',
     default: '7d',
     description: 'sent and failed notification messages are deleted after this long',
-    schema: duration(86_400_000),
+    schema: duration(86_400_000, MAX_RETENTION_SETTING_MS),
   },
   shutdownTimeout: {
     env: 'PREBUILD_CONTROLLER_SHUTDOWN_TIMEOUT',

@@ -1,3 +1,5 @@
+import { formatDuration } from '../util/duration.js';
+
 /** PostgreSQL error codes the controller reacts to. */
 export const PG = {
   uniqueViolation: '23505',
@@ -48,10 +50,26 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 /** The database could not be reached; says where (password masked) and why. */
 export class DatabaseConnectError extends Error {
   override readonly name = 'DatabaseConnectError';
-  constructor(url: string, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    super(`cannot connect to PostgreSQL at ${maskPassword(url)}: ${reason}`, { cause });
+  constructor(url: string, cause: unknown, timeoutMs?: number) {
+    super(
+      `cannot connect to PostgreSQL at ${maskPassword(url)}: ${connectReason(cause, timeoutMs)}`,
+      {
+        cause,
+      },
+    );
   }
+}
+
+/** Why a connection failed, in words: pg's timeout messages do not say how long was waited. */
+function connectReason(cause: unknown, timeoutMs: number | undefined): string {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const code = (cause as { code?: unknown } | null)?.code;
+  const withCode =
+    typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
+  if (timeoutMs !== undefined && /timeout/i.test(message)) {
+    return `no answer within ${formatDuration(timeoutMs)} (${withCode})`;
+  }
+  return withCode;
 }
 
 export function maskPassword(url: string): string {

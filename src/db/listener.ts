@@ -9,6 +9,8 @@ export interface ListenerOptions {
   readonly maxBackoffMs?: number;
   /** How often the idle connection is probed so a dead TCP connection is noticed. */
   readonly heartbeatMs?: number;
+  /** How long one connection attempt may take (default 10 s); then it is retried. */
+  readonly connectTimeoutMs?: number;
 }
 
 /**
@@ -24,6 +26,7 @@ export class Listener {
   readonly #minBackoff: number;
   readonly #maxBackoff: number;
   readonly #heartbeatMs: number;
+  readonly #connectTimeoutMs: number;
   #client: pg.Client | undefined;
   #stopped = false;
   #attempt = 0;
@@ -38,6 +41,7 @@ export class Listener {
     this.#minBackoff = options.minBackoffMs ?? 100;
     this.#maxBackoff = options.maxBackoffMs ?? 10_000;
     this.#heartbeatMs = options.heartbeatMs ?? 30_000;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   }
 
   get connected(): boolean {
@@ -97,6 +101,7 @@ export class Listener {
       connectionString: this.#url,
       application_name: 'prebuild-controller listener',
       keepAlive: true,
+      connectionTimeoutMillis: this.#connectTimeoutMs,
     });
     client.on('error', (error) => {
       this.#log.warn({ err: error }, 'listener connection error');
@@ -153,10 +158,12 @@ export class Listener {
     // Full jitter: a random wait up to the exponential ceiling, so replicas do not reconnect in step.
     const ceiling = Math.min(this.#maxBackoff, this.#minBackoff * 2 ** (this.#attempt - 1));
     const delay = Math.round(Math.random() * ceiling);
+    this.#log.debug({ attempt: this.#attempt, retryInMs: delay }, 'listener reconnecting');
+    // Not unref'd: a reconnection due is work to do, and must keep the process alive until then
+    // (`stop` clears it).
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.#connect();
     }, delay);
-    this.#timer.unref();
   }
 }

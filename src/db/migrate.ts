@@ -6,7 +6,8 @@ import pg from 'pg';
 
 import type { Logger } from '../log/logger.js';
 import { migrationsDir } from '../util/paths.js';
-import { DatabaseConnectError } from './errors.js';
+import { formatDuration } from '../util/duration.js';
+import { DatabaseConnectError, PG, pgErrorCode } from './errors.js';
 import { LOCKS } from './locks.js';
 
 export interface MigrationFile {
@@ -107,23 +108,42 @@ export function pendingMigrations(
  * replicas starting together apply each migration exactly once (the others wait, then find
  * nothing to do). Returns the files applied by this call.
  */
+export interface MigrateOptions {
+  /** How long connecting may take (PREBUILD_CONTROLLER_DATABASE_CONNECT_TIMEOUT); default 10 s. */
+  readonly connectTimeoutMs?: number;
+  /**
+   * How long to wait for another replica's migration lock
+   * (PREBUILD_CONTROLLER_MIGRATION_LOCK_TIMEOUT); default 10 min, 0 = no limit.
+   */
+  readonly lockTimeoutMs?: number;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_MIGRATION_LOCK_TIMEOUT_MS = 600_000;
+
 export async function migrate(
   connectionString: string,
   logger: Logger,
   files: readonly MigrationFile[] = readMigrations(),
+  options: MigrateOptions = {},
 ): Promise<string[]> {
   const log = logger.child({ component: 'migrate' });
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const client = new pg.Client({
     connectionString,
     application_name: 'prebuild-controller migrate',
+    connectionTimeoutMillis: connectTimeoutMs,
   });
+  // A connection lost later fails the query in flight; the event itself must not crash the process.
+  client.on('error', (error) => log.debug({ err: error }, 'migration connection error'));
   try {
     await client.connect();
   } catch (error) {
-    throw new DatabaseConnectError(connectionString, error);
+    await client.end().catch(() => undefined);
+    throw new DatabaseConnectError(connectionString, error, connectTimeoutMs);
   }
   try {
-    await client.query('SELECT pg_advisory_lock($1::bigint)', [LOCKS.migrate.toString()]);
+    await lockMigrations(client, log, options.lockTimeoutMs ?? DEFAULT_MIGRATION_LOCK_TIMEOUT_MS);
     try {
       await client.query(CREATE_TABLE);
       const pending = pendingMigrations(files, (await readApplied(client)) ?? []);
@@ -160,4 +180,47 @@ export async function migrate(
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Takes the session advisory lock of migrations. When another replica holds it (it is migrating),
+ * says so and waits at most `lockTimeoutMs` (PostgreSQL's lock_timeout, 0 = no limit).
+ */
+async function lockMigrations(
+  client: pg.Client,
+  log: Logger,
+  lockTimeoutMs: number,
+): Promise<void> {
+  const key = LOCKS.migrate.toString();
+  const tried = await client.query<{ locked: boolean }>(
+    'SELECT pg_try_advisory_lock($1::bigint) AS locked',
+    [key],
+  );
+  if (tried.rows[0]?.locked) return;
+  const holder = await client.query<{ pid: number; application_name: string }>(
+    `SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+     WHERE l.locktype = 'advisory' AND l.granted
+       AND (l.classid::bigint << 32) | l.objid::bigint = $1::bigint
+     LIMIT 1`,
+    [key],
+  );
+  log.info(
+    { holder: holder.rows[0], lockTimeoutMs },
+    "waiting for another replica's migration lock (it is migrating)",
+  );
+  const started = performance.now();
+  await client.query(`SET lock_timeout = ${Math.max(0, Math.round(lockTimeoutMs))}`);
+  try {
+    await client.query('SELECT pg_advisory_lock($1::bigint)', [key]);
+  } catch (error) {
+    if (pgErrorCode(error) === PG.lockNotAvailable) {
+      throw new MigrationError(
+        `another replica held the migration lock for more than ${formatDuration(lockTimeoutMs)} (PREBUILD_CONTROLLER_MIGRATION_LOCK_TIMEOUT); is a migration stuck?`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  await client.query('SET lock_timeout = 0');
+  log.info({ waitedMs: Math.round(performance.now() - started) }, 'got the migration lock');
 }

@@ -10,22 +10,60 @@ import {
 
 import type { Logger } from '../log/logger.js';
 
+/**
+ * An int8 value beyond JavaScript's safe integers, as the database holds it. The type parser
+ * hands it over instead of throwing, so that one such row fails alone: a row schema that asks for
+ * a number rejects it (with the column named), and a reader that takes rows one by one can skip
+ * or report that row and keep the others.
+ */
+export class UnsafeInteger {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+/** The row's columns that hold an int8 value too big to read, as `column = value`. */
+export function unsafeIntegerColumns(row: Record<string, unknown>): string[] {
+  return Object.entries(row)
+    .filter(([, value]) => value instanceof UnsafeInteger)
+    .map(([column, value]) => `${column} = ${String(value)}`);
+}
+
+/** A row holds an int8 value JavaScript cannot represent exactly; says which column and value. */
+export class UnsafeIntegerError extends Error {
+  override readonly name = 'UnsafeIntegerError';
+  constructor(columns: readonly string[]) {
+    super(`int8 value out of JavaScript's safe integer range in column ${columns.join(', ')}`);
+  }
+}
+
 /** slonik carries a row schema on each typed query but validates nothing without this interceptor. */
 const resultParser: Interceptor = {
   name: 'result-parser',
   transformRow: (ctx, query, row) => {
     const parser = ctx.resultParser;
-    if (!parser) return row;
+    if (!parser) {
+      const unsafe = unsafeIntegerColumns(row);
+      if (unsafe.length > 0) throw new UnsafeIntegerError(unsafe);
+      return row;
+    }
     const result = parser.safeParse(row);
-    if (!result.success) throw new SchemaValidationError(query, row, result.error.issues);
+    if (!result.success) {
+      const unsafe = unsafeIntegerColumns(row);
+      if (unsafe.length > 0) throw new UnsafeIntegerError(unsafe);
+      throw new SchemaValidationError(query, row, result.error.issues);
+    }
     return result.data as QueryResultRow;
   },
 };
 
-function parseSafeInteger(value: string): number {
+function parseSafeInteger(value: string): number | UnsafeInteger {
   const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed)) throw new Error(`int8 value ${value} is not a safe integer`);
-  return parsed;
+  return Number.isSafeInteger(parsed) ? parsed : new UnsafeInteger(value);
 }
 
 /**
@@ -43,6 +81,8 @@ export interface PoolOptions {
   readonly applicationName?: string;
   /** PostgreSQL's statement_timeout for the pool's connections; undefined or 0 = none. */
   readonly statementTimeoutMs?: number;
+  /** How long opening a connection may take (default 10 s). */
+  readonly connectTimeoutMs?: number;
 }
 
 /**
@@ -78,6 +118,6 @@ export async function createDbPool(url: string, options: PoolOptions): Promise<D
     // slonik maps 0 to 1 ms: "no limit" must be spelled DISABLE_TIMEOUT.
     statementTimeout: options.statementTimeoutMs ? options.statementTimeoutMs : 'DISABLE_TIMEOUT',
     idleTimeout: 10_000,
-    connectionTimeout: 10_000,
+    connectionTimeout: options.connectTimeoutMs ?? 10_000,
   });
 }

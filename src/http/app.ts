@@ -9,7 +9,9 @@ import type { Registry } from 'prom-client';
 import YAML from 'yaml';
 
 import type { Logger } from '../log/logger.js';
-import { checkApiAccess } from './auth.js';
+import { type Principal, ROLES, type Role } from '../tokens/roles.js';
+import type { TokenVerifier } from '../tokens/verifier.js';
+import { authenticate, authorize } from './auth.js';
 import { AppError, type ErrorDetail } from './errors.js';
 import { COMPONENTS } from './components.js';
 import { HEALTH_SCHEMAS } from './health-schemas.js';
@@ -24,8 +26,10 @@ export interface Readiness {
 export interface AppOptions {
   readonly logger: Logger;
   readonly registry: Registry;
-  /** Bearer token for /api/v1; undefined = loopback-only API. */
+  /** Bootstrap admin token for /api/v1 (PREBUILD_CONTROLLER_API_TOKEN); undefined = none. */
   readonly apiToken: string | undefined;
+  /** Database tokens with roles; undefined = the bootstrap token (or loopback) only. */
+  readonly tokenVerifier?: TokenVerifier;
   readonly readiness: () => Promise<Readiness>;
   /** Route plugins mounted under /api/v1. */
   readonly api?: readonly FastifyPluginAsync[];
@@ -49,6 +53,22 @@ export interface ResponseCheckInput {
   readonly body: unknown;
 }
 export type ResponseCheck = (input: ResponseCheckInput) => string | undefined;
+
+/** An /api/v1 route and the role it needs, as registered. */
+export interface ApiRoute {
+  readonly method: string;
+  /** The path under /api/v1, with `:params`. */
+  readonly url: string;
+  readonly role: Role;
+}
+
+const API_PREFIX = '/api/v1';
+const registeredRoutes = new WeakMap<FastifyInstance, ApiRoute[]>();
+
+/** Every /api/v1 route of an app built by buildApp, with its role (HEAD twins left out). */
+export function apiRoutes(app: FastifyInstance): readonly ApiRoute[] {
+  return registeredRoutes.get(app) ?? [];
+}
 
 function responseSchemaFor(responses: Record<string, unknown>, status: number): unknown {
   return (
@@ -190,12 +210,37 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.get(OPENAPI_PATH, { schema: HEALTH_SCHEMAS.openapi }, async () => app.swagger());
   }
 
+  app.decorateRequest('principal', null as unknown as Principal);
+  const routes: ApiRoute[] = [];
+  registeredRoutes.set(app, routes);
+  const auth = {
+    apiToken: options.apiToken,
+    ...(options.tokenVerifier ? { verifier: options.tokenVerifier } : {}),
+  };
   await app.register(
     async (api) => {
-      api.addHook('onRequest', async (request) => checkApiAccess(request, options.apiToken));
+      // Every route declares the role it needs in its config, in one place; a route without
+      // one fails the app at startup instead of being served unguarded.
+      api.addHook('onRoute', (route) => {
+        const role = route.config?.role;
+        const methods = [route.method].flat();
+        if (role === undefined || !(ROLES as readonly string[]).includes(role)) {
+          throw new Error(
+            `route ${methods.join(',')} ${route.url} declares no role (config.role: one of ${ROLES.join(', ')})`,
+          );
+        }
+        const url = route.url.slice(API_PREFIX.length) || '/';
+        for (const method of methods) {
+          if (method !== 'HEAD') routes.push({ method, url, role });
+        }
+      });
+      api.addHook('onRequest', async (request) => {
+        request.principal = await authenticate(request, auth);
+        authorize(request.principal, request.routeOptions.config.role ?? 'admin');
+      });
       for (const plugin of options.api ?? []) await api.register(plugin);
     },
-    { prefix: '/api/v1' },
+    { prefix: API_PREFIX },
   );
 
   return app;

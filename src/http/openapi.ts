@@ -1,6 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 
+import { rolesAllowed } from '../tokens/roles.js';
 import { VERSION } from '../version/index.js';
 import type { JsonSchema } from './schema.js';
 
@@ -26,7 +27,8 @@ export const OPENAPI_PATH = '/api/v1/openapi.json';
 const DESCRIPTION = [
   'The prebuild-controller API: template pushes, prebuild pools (status, plan, pause, invalidate,',
   'reset), users, workspaces (create or claim, builds, schedules), provisioner jobs and agents.',
-  'Every /api/v1 route needs `Authorization: Bearer <token>` except this document.',
+  'Every /api/v1 route needs `Authorization: Bearer <token>` except this document; each names the',
+  'roles that may call it (tokens: docs/security.md).',
   'Errors are `{"code", "message", "details": [{"path", "message"}]}`.',
 ].join(' ');
 
@@ -58,7 +60,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
           bearer: {
             type: 'http',
             scheme: 'bearer',
-            description: 'PREBUILD_CONTROLLER_API_TOKEN',
+            description:
+              'PREBUILD_CONTROLLER_API_TOKEN (admin) or a token from `prebuild-controller tokens create`',
           },
         },
       },
@@ -71,8 +74,23 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     },
     transform: ({ schema, url, route }) => {
       const body = route.config?.openapiBody;
-      if (!body) return { schema, url };
-      return { schema: { ...schema, body: body.schema, consumes: [...body.contentTypes] }, url };
+      const role = route.config?.role;
+      const withRole =
+        role === undefined
+          ? schema
+          : {
+              ...schema,
+              description: [
+                schema?.description,
+                `Needs role ${rolesAllowed(role)
+                  .map((r) => `\`${r}\``)
+                  .join(' or ')}.`,
+              ]
+                .filter(Boolean)
+                .join('\n\n'),
+            };
+      if (!body) return { schema: withRole, url };
+      return { schema: { ...withRole, body: body.schema, consumes: [...body.contentTypes] }, url };
     },
   });
 }

@@ -34,6 +34,7 @@ export function jobsApi(deps: { db: Db; clock: Clock; metrics?: JobMetrics }): F
           params: idParams,
           response: { 200: ref(JobJson), ...errors(404) },
         },
+        config: { role: 'read' },
       },
       async (request) => {
         const job = await getJob(deps.db, request.params.id);
@@ -68,6 +69,7 @@ export function jobsApi(deps: { db: Db; clock: Clock; metrics?: JobMetrics }): F
           },
           response: { 200: JobLogs, ...errors(400, 404) },
         },
+        config: { role: 'read' },
       },
       async (request) => {
         const job = await getJob(deps.db, request.params.id);
@@ -95,6 +97,7 @@ export function jobsApi(deps: { db: Db; clock: Clock; metrics?: JobMetrics }): F
           params: idParams,
           response: { 200: ref(JobJson), ...errors(404, 409) },
         },
+        config: { role: 'template-admin' },
       },
       async (request) => {
         const result = await cancelJob(deps.db, request.params.id, deps.clock.now());
@@ -134,6 +137,7 @@ export function jobsApi(deps: { db: Db; clock: Clock; metrics?: JobMetrics }): F
             additionalProperties: false,
           },
         },
+        config: { role: 'client' },
       },
       async (request) => {
         const { id, name } = request.params;

@@ -4,7 +4,7 @@ import { CHANNELS } from '../db/channels.js';
 import { type Db, defineQuery } from '../db/sql-files.js';
 import { withTransaction } from '../db/tx.js';
 import type { AgentDeclaration } from '../provisioners/types.js';
-import { SYSTEM_USER_ID } from './model.js';
+import { JOB_ERROR_CODES, SYSTEM_USER_ID } from './model.js';
 import { type JobCompletedPayload, notify } from './notify.js';
 import { type PrebuildReady, prebuildBecameReady } from './prebuild-ready.js';
 import {
@@ -160,6 +160,41 @@ export async function finishJob(
       startedAt: row.started_at,
       build,
       prebuildReady,
+    };
+  });
+}
+
+/**
+ * Ends a job whose result cannot be recorded (a row it needs cannot be read, a deadline cannot be
+ * computed): failed with `internal_error` and `error`, with none of the build's effects, so it
+ * never stays `running`. The job-completed NOTIFY goes out without the workspace (its rows are
+ * what could not be read); the reconciler's poll covers it. Null when it was no longer ours.
+ */
+export async function failUnrecordableJob(
+  db: Db,
+  args: { jobId: string; workerId: string; error: string; now: Date },
+): Promise<FinishedJob | null> {
+  return withTransaction(db, {}, async (tx) => {
+    const row = await finishQuery.maybeOne(tx, {
+      job_id: args.jobId,
+      worker_id: args.workerId,
+      now: args.now,
+      error: args.error,
+      error_code: JOB_ERROR_CODES.internal,
+    });
+    if (!row) return null;
+    await notifyJobsCompleted(tx, [
+      { job_id: args.jobId, workspace_id: null, status: row.job_status },
+    ]);
+    return {
+      jobId: args.jobId,
+      provisioner: row.provisioner,
+      type: row.type,
+      status: row.job_status,
+      createdAt: row.created_at,
+      startedAt: row.started_at,
+      build: null,
+      prebuildReady: null,
     };
   });
 }

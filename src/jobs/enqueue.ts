@@ -104,7 +104,7 @@ function checkParameters(parameters: Readonly<Record<string, string>>): void {
 function execConfig(raw: unknown): BuildJobInput['exec'] {
   if (raw === null || raw === undefined) return null;
   const parsed = ExecConfig.safeParse(raw);
-  return parsed.success ? parsed.data : (raw as BuildJobInput['exec']);
+  return parsed.success ? parsed.data : raw;
 }
 
 /**

@@ -1,10 +1,13 @@
+import { SchemaValidationError } from 'slonik';
 import { z } from 'zod';
 
+import { pgErrorCode } from '../db/errors.js';
+import { UnsafeIntegerError } from '../db/pool.js';
 import { type Db, defineQuery } from '../db/sql-files.js';
 import type { Logger } from '../log/logger.js';
 import type { Provisioner, ProvisionResult } from '../provisioners/types.js';
 import type { Clock } from '../util/clock.js';
-import { type FinishedJob, finishJob, type JobOutcome } from './complete.js';
+import { failUnrecordableJob, type FinishedJob, finishJob, type JobOutcome } from './complete.js';
 import { observeTimeToReady } from './prebuild-ready.js';
 import { JobLogWriter } from './log-writer.js';
 import type { JobMetrics } from './metrics.js';
@@ -107,8 +110,8 @@ export class JobRun {
             : `job ${outcome.kind}`,
       });
       await logs.close();
-      const finished = await this.#finish(outcome, log);
-      if (finished) this.#record(finished, outcome);
+      const { finished, recorded } = await this.#finish(outcome, log);
+      if (finished) this.#record(finished, recorded);
       return finished;
     } finally {
       clearInterval(heartbeat);
@@ -200,8 +203,16 @@ export class JobRun {
     }
   }
 
-  /** Completion is retried on database errors; if it never lands, the reaper fails the job. */
-  async #finish(outcome: JobOutcome, log: Logger): Promise<FinishedJob | null> {
+  /**
+   * Completion is retried on database errors; if it never lands, the reaper fails the job. An
+   * error that retrying cannot fix (a row of the build that cannot be read, a deadline out of
+   * range) ends the job as failed with `internal_error` and the reason, without its effects, at
+   * once: it must not stay `running`. Returns the outcome that was recorded.
+   */
+  async #finish(
+    outcome: JobOutcome,
+    log: Logger,
+  ): Promise<{ finished: FinishedJob | null; recorded: JobOutcome }> {
     for (let attempt = 1; ; attempt++) {
       try {
         const finished = await finishJob(this.#ctx.db, {
@@ -214,15 +225,41 @@ export class JobRun {
             : {}),
         });
         if (!finished) log.warn('job was already finished elsewhere (reaped?); result dropped');
-        return finished;
+        return { finished, recorded: outcome };
       } catch (error) {
+        if (isPermanentError(error)) return this.#failUnrecordable(error, log, outcome);
         if (attempt >= 5) {
           log.error({ err: error }, 'could not record the job result; the reaper will fail it');
-          return null;
+          return { finished: null, recorded: outcome };
         }
         log.warn({ err: error, attempt }, 'could not record the job result; retrying');
         await sleep(500 * 2 ** (attempt - 1));
       }
+    }
+  }
+
+  async #failUnrecordable(
+    cause: unknown,
+    log: Logger,
+    outcome: JobOutcome,
+  ): Promise<{ finished: FinishedJob | null; recorded: JobOutcome }> {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const recorded = fail(
+      JOB_ERROR_CODES.internal,
+      `the ${outcome.kind} result could not be recorded: ${reason}`,
+    );
+    log.error({ err: cause }, 'the job result cannot be recorded; failing the job');
+    try {
+      const finished = await failUnrecordableJob(this.#ctx.db, {
+        jobId: this.job.id,
+        workerId: this.#ctx.workerId,
+        error: recorded.kind === 'failed' ? recorded.error : reason,
+        now: this.#ctx.clock.now(),
+      });
+      return { finished, recorded };
+    } catch (error) {
+      log.error({ err: error }, 'could not fail the job either; the reaper will fail it');
+      return { finished: null, recorded };
     }
   }
 
@@ -251,6 +288,17 @@ export class JobRun {
       ctx.agentsReadyLater?.(finished.build.build_id, this.#readyAfterMs);
     }
   }
+}
+
+/**
+ * An error that happens again on every retry: a stored value that cannot be read or that breaks a
+ * computation (out of range), rather than a lost connection, a timeout or a conflict.
+ */
+function isPermanentError(error: unknown): boolean {
+  if (error instanceof UnsafeIntegerError || error instanceof SchemaValidationError) return true;
+  if (error instanceof RangeError) return true;
+  const code = pgErrorCode(error);
+  return code !== undefined && code.startsWith('22');
 }
 
 function fail(errorCode: string, error: string): JobOutcome {

@@ -66,7 +66,7 @@ export class LifecycleExecutor {
   }
 
   /**
-   * Takes and runs due jobs until none is left. `tick` is the minute-truncated decision time;
+   * Takes and runs due jobs until none is left. `tick` is the decision time;
    * `now` stamps what is written (job times, builds).
    */
   async runDue(tick: Date, now: Date = tick): Promise<Execution[]> {

@@ -16,8 +16,16 @@ export interface PlannedJob {
   readonly deadline: Date;
 }
 
+/** A planned job with the state it was decided from, re-checked when it is inserted. */
+export interface PlannedDecision extends PlannedJob {
+  /** The workspace's latest build when the decision was made. */
+  readonly buildId: string;
+  /** The lifecycle job open for the workspace then (null for none). */
+  readonly openJobId: string | null;
+}
+
 export interface TickPlan {
-  readonly jobs: readonly PlannedJob[];
+  readonly jobs: readonly PlannedDecision[];
   /** Workspaces whose autostop reminder is due (seed 001 flow, after the jobs are written). */
   readonly reminders: readonly string[];
   /** Cached next starts to write: missing, or passed without an autostart being due. */
@@ -56,14 +64,14 @@ function nextStartFor(
 
 /**
  * The scheduler's decisions for one tick from the candidate rows: a pure function of the rows and
- * the (minute-truncated) tick, so it is tested without a database.
+ * the tick, so it is tested without a database.
  */
 export function planTick(
   rows: readonly LifecycleStateRow[],
   now: Date,
   options: { readonly activeWindowMs: number },
 ): TickPlan {
-  const jobs: PlannedJob[] = [];
+  const jobs: PlannedDecision[] = [];
   const reminders: string[] = [];
   const nextStarts: { workspaceId: string; at: Date | null }[] = [];
   for (const row of rows) {
@@ -74,6 +82,8 @@ export function planTick(
         operation: decision.transition.operation,
         reason: decision.transition.reason,
         deadline: decision.transition.dueAt,
+        buildId: row.build_id,
+        openJobId: row.lifecycle_job_id,
       });
     }
     if (decision.remind) reminders.push(row.workspace_id);

@@ -13,6 +13,11 @@ export const lifecycleCandidates = defineQuery<
   typeof LifecycleStateRow
 >('LifecycleCandidates', LifecycleStateRow);
 
+export const lifecycleNextDue = defineQuery<
+  { now: Date; horizon_ms: number },
+  z.ZodObject<{ next_due_at: z.ZodNullable<z.ZodDate> }>
+>('LifecycleNextDue', z.object({ next_due_at: z.date().nullable() }));
+
 export const lifecycleStateByWorkspace = defineQuery<
   { workspace_id: string },
   typeof LifecycleStateRow
@@ -34,6 +39,10 @@ export const insertLifecycleJobs = defineQuery<
     operations: readonly string[];
     reasons: readonly string[];
     deadlines: readonly string[];
+    /** The latest build each decision was made from. */
+    build_ids: readonly string[];
+    /** The lifecycle job open when each decision was made (null for none). */
+    open_job_ids: readonly (string | null)[];
   },
   z.ZodObject<typeof JobRow.shape & { deadline: z.ZodDate }>
 >('InsertLifecycleJobs', JobRow.extend({ deadline: z.date() }));

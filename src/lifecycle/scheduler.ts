@@ -8,12 +8,13 @@ import { notify } from '../jobs/notify.js';
 import type { Logger } from '../log/logger.js';
 import type { enqueueNotification } from '../notifications/enqueue.js';
 import type { LifecycleMetrics } from './metrics.js';
-import { type PlannedJob, planTick } from './plan.js';
+import { type PlannedJob, planTick, type TickPlan } from './plan.js';
 import {
   cancelStaleLifecycleJobs,
   insertLifecycleJobLogs,
   insertLifecycleJobs,
   lifecycleCandidates,
+  lifecycleNextDue,
   type LogLevel,
   setWorkspacesNextStartAt,
 } from './queries.js';
@@ -26,6 +27,11 @@ export interface SchedulerDeps {
   readonly metrics?: LifecycleMetrics;
   /** Injectable for tests of the reminder's failure path. */
   readonly enqueue?: typeof enqueueNotification;
+  /**
+   * Look this far ahead for the next due instant (`nextDueAt`); the service passes its interval.
+   * Default 0: not looked up.
+   */
+  readonly lookAheadMs?: number;
 }
 
 export interface ScheduleResult {
@@ -40,6 +46,11 @@ export interface ScheduleResult {
   /** Reminders that could not be enqueued (re-armed for a later tick): workspace id -> error. */
   readonly reminderErrors: ReadonlyMap<string, string>;
   readonly nextStartsRefreshed: number;
+  /**
+   * The earliest instant after this tick at which a rule may start to hold (within
+   * `lookAheadMs`), or null: the service ticks again then instead of waiting for its interval.
+   */
+  readonly nextDueAt: Date | null;
 }
 
 const iso = (at: Date) => at.toISOString();
@@ -58,6 +69,74 @@ async function writeLogs(
   });
 }
 
+/** The scheduler's read: the candidate rows and the pure decisions made from them. */
+export interface TickRead {
+  readonly candidates: number;
+  readonly plan: TickPlan;
+}
+
+/** Reads the candidates and decides, inside the scheduler's transaction (lock held). */
+export async function readTick(
+  tx: Db,
+  deps: Pick<SchedulerDeps, 'activeWindowMs'>,
+  now: Date,
+): Promise<TickRead> {
+  const rows = await lifecycleCandidates.any(tx, { now, active_window_ms: deps.activeWindowMs });
+  return {
+    candidates: rows.length,
+    plan: planTick(rows, now, { activeWindowMs: deps.activeWindowMs }),
+  };
+}
+
+/**
+ * Writes a tick's decisions in the scheduler's transaction: stale pending jobs canceled, new jobs
+ * inserted (each re-checked against the state it was decided from, so a decision another
+ * replica's executor carried out since the read gets no second job), their log lines, the cached
+ * next starts, and a NOTIFY for the executors at commit.
+ */
+export async function writeTick(tx: Db, read: TickRead, now: Date) {
+  const { plan } = read;
+  const canceled = await cancelStaleLifecycleJobs.any(tx, {
+    now,
+    workspace_ids: plan.jobs.map((job) => job.workspaceId),
+    operations: plan.jobs.map((job) => job.operation),
+    reasons: plan.jobs.map((job) => job.reason),
+  });
+  const inserted =
+    plan.jobs.length === 0
+      ? []
+      : await insertLifecycleJobs.any(tx, {
+          now,
+          workspace_ids: plan.jobs.map((job) => job.workspaceId),
+          operations: plan.jobs.map((job) => job.operation),
+          reasons: plan.jobs.map((job) => job.reason),
+          deadlines: plan.jobs.map((job) => iso(job.deadline)),
+          build_ids: plan.jobs.map((job) => job.buildId),
+          open_job_ids: plan.jobs.map((job) => job.openJobId),
+        });
+  await writeLogs(tx, now, [
+    ...canceled.map((job) => ({
+      jobId: job.id,
+      level: 'info' as const,
+      output: `canceled by the scheduler: ${job.operation} (${job.reason}) is no longer due`,
+    })),
+    ...inserted.map((job) => ({
+      jobId: job.id,
+      level: 'info' as const,
+      output: `scheduled: ${job.operation} (${job.reason}), due since ${iso(job.deadline)}`,
+    })),
+  ]);
+  const refreshed =
+    plan.nextStarts.length === 0
+      ? []
+      : await setWorkspacesNextStartAt.any(tx, {
+          workspace_ids: plan.nextStarts.map((next) => next.workspaceId),
+          next_start_ats: plan.nextStarts.map((next) => (next.at ? iso(next.at) : null)),
+        });
+  if (inserted.length > 0) await notify(tx, CHANNELS.lifecycle, [{}]);
+  return { rows: read.candidates, plan, inserted, canceled, refreshed: refreshed.length };
+}
+
 /**
  * The scheduling half of a tick, on one replica at a time (transaction-scoped scheduler lock):
  * one candidate query, the pure decisions, stale pending jobs canceled and new ones inserted
@@ -69,48 +148,13 @@ export async function scheduleTick(deps: SchedulerDeps, now: Date): Promise<Sche
   const log = deps.logger.child({ component: 'lifecycle-scheduler' });
   const planned = await withTransaction(deps.pool, {}, async (tx) => {
     if (!(await tryAdvisoryXactLock(tx, LOCKS.lifecycleScheduler))) return null;
-    const rows = await lifecycleCandidates.any(tx, {
-      now,
-      active_window_ms: deps.activeWindowMs,
-    });
-    const plan = planTick(rows, now, { activeWindowMs: deps.activeWindowMs });
-    const canceled = await cancelStaleLifecycleJobs.any(tx, {
-      now,
-      workspace_ids: plan.jobs.map((job) => job.workspaceId),
-      operations: plan.jobs.map((job) => job.operation),
-      reasons: plan.jobs.map((job) => job.reason),
-    });
-    const inserted =
-      plan.jobs.length === 0
-        ? []
-        : await insertLifecycleJobs.any(tx, {
-            now,
-            workspace_ids: plan.jobs.map((job) => job.workspaceId),
-            operations: plan.jobs.map((job) => job.operation),
-            reasons: plan.jobs.map((job) => job.reason),
-            deadlines: plan.jobs.map((job) => iso(job.deadline)),
-          });
-    await writeLogs(tx, now, [
-      ...canceled.map((job) => ({
-        jobId: job.id,
-        level: 'info' as const,
-        output: `canceled by the scheduler: ${job.operation} (${job.reason}) is no longer due`,
-      })),
-      ...inserted.map((job) => ({
-        jobId: job.id,
-        level: 'info' as const,
-        output: `scheduled: ${job.operation} (${job.reason}), due since ${iso(job.deadline)}`,
-      })),
-    ]);
-    const refreshed =
-      plan.nextStarts.length === 0
-        ? []
-        : await setWorkspacesNextStartAt.any(tx, {
-            workspace_ids: plan.nextStarts.map((next) => next.workspaceId),
-            next_start_ats: plan.nextStarts.map((next) => (next.at ? iso(next.at) : null)),
-          });
-    if (inserted.length > 0) await notify(tx, CHANNELS.lifecycle, [{}]);
-    return { rows: rows.length, plan, inserted, canceled, refreshed: refreshed.length };
+    const written = await writeTick(tx, await readTick(tx, deps, now), now);
+    const lookAheadMs = deps.lookAheadMs ?? 0;
+    const nextDueAt =
+      lookAheadMs > 0
+        ? (await lifecycleNextDue.one(tx, { now, horizon_ms: lookAheadMs })).next_due_at
+        : null;
+    return { ...written, nextDueAt };
   });
   if (!planned) {
     log.debug({ tick: iso(now) }, 'another replica is scheduling this tick');
@@ -122,6 +166,7 @@ export async function scheduleTick(deps: SchedulerDeps, now: Date): Promise<Sche
       reminders: new Map(),
       reminderErrors: new Map(),
       nextStartsRefreshed: 0,
+      nextDueAt: null,
     };
   }
   deps.metrics?.jobs.inc({ outcome: 'canceled' }, planned.canceled.length);
@@ -170,5 +215,6 @@ export async function scheduleTick(deps: SchedulerDeps, now: Date): Promise<Sche
     reminders,
     reminderErrors,
     nextStartsRefreshed: planned.refreshed,
+    nextDueAt: planned.nextDueAt,
   };
 }

@@ -34,7 +34,7 @@ export interface LifecycleServiceOptions {
 
 /** What one tick did (the seeds' Stats), kept for tests and logged. */
 export interface TickStats {
-  /** The tick's decision time: the clock truncated to the minute. */
+  /** The tick's decision time (not truncated: a deadline fires on the first tick at or after it). */
   readonly tick: Date;
   /** False when another replica scheduled this tick (this one only executed). */
   readonly scheduled: boolean;
@@ -53,16 +53,16 @@ export interface TickStats {
   readonly executions: readonly Execution[];
   readonly abandoned: number;
   readonly elapsedMs: number;
+  /** When something becomes due next, within the interval (null: nothing known, or not scheduled). */
+  readonly nextDueAt: Date | null;
 }
 
-const MINUTE = 60_000;
 const PURGE_EVERY_MS = 3_600_000;
 const HISTORY = 50;
 
-export const truncateToMinute = (at: Date) => new Date(Math.floor(at.getTime() / MINUTE) * MINUTE);
-
 /**
- * The lifecycle in `run`: every `intervalMs` (and sooner when CHANNELS.lifecycle fires) one tick:
+ * The lifecycle in `run`: every `intervalMs`, at the earliest instant something becomes due, and
+ * soon after CHANNELS.lifecycle fires, one tick:
  * schedule (one replica at a time), run the due lifecycle jobs (every replica), fail abandoned
  * ones. Ticks never overlap within a process; `tick(at)` runs one directly (tests drive it).
  */
@@ -88,8 +88,10 @@ export class LifecycleService implements Component {
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     });
     this.#loop = new WakeLoop({
+      // The next tick comes at the earliest instant something becomes due, or after the interval.
       round: async () => {
-        await this.tick(this.#o.clock.now());
+        const stats = await this.tick(this.#o.clock.now());
+        return stats.nextDueAt ? stats.nextDueAt.getTime() - this.#o.clock.now().getTime() : null;
       },
       intervalMs: options.intervalMs,
       log: this.#log,
@@ -123,7 +125,7 @@ export class LifecycleService implements Component {
     this.#loop.wake();
   }
 
-  /** One tick at `at` (decisions at `at` truncated to the minute). Waits for a running one first. */
+  /** One tick at `at` (decisions at `at`). Waits for a running one first. */
   async tick(at: Date = this.#o.clock.now()): Promise<TickStats> {
     while (this.#running) await this.#running.catch(() => undefined);
     const running = this.#tick(at);
@@ -137,12 +139,16 @@ export class LifecycleService implements Component {
 
   async #tick(at: Date): Promise<TickStats> {
     const started = performance.now();
-    const tick = truncateToMinute(at);
+    // Deadlines are instants: no truncation to the minute (a 12:00:30 deadline stops on the first
+    // tick at or after 12:00:30). Autostart fires at cron instants, which are whole minutes, so a
+    // start is still never early.
+    const tick = at;
     const schedule = await scheduleTick(
       {
         pool: this.#o.pool,
         logger: this.#o.logger,
         activeWindowMs: this.#o.activeWindowMs,
+        lookAheadMs: this.#o.intervalMs,
         ...(this.#o.metrics ? { metrics: this.#o.metrics } : {}),
         ...(this.#o.enqueue ? { enqueue: this.#o.enqueue } : {}),
       },
@@ -183,6 +189,7 @@ export class LifecycleService implements Component {
       executions,
       abandoned,
       elapsedMs,
+      nextDueAt: schedule.nextDueAt,
     };
     this.history.push(stats);
     if (this.history.length > HISTORY) this.history.shift();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import type { AutoscalingInputs } from '../autoscaling/inputs.js';
 import { CHANNELS } from '../db/channels.js';
 import { type Db, defineQuery } from '../db/sql-files.js';
 import { withTransaction } from '../db/tx.js';
@@ -65,12 +66,22 @@ export function planJson(view: StateView) {
   };
 }
 
-export async function presetsStatus(db: Db, now: Date, options: PrebuildOptions) {
-  return statusJson(await loadStateView(db, now, options));
+export async function presetsStatus(
+  db: Db,
+  now: Date,
+  options: PrebuildOptions,
+  autoscaling?: AutoscalingInputs,
+) {
+  return statusJson(await loadStateView(db, now, options, undefined, autoscaling));
 }
 
-export async function presetsPlan(db: Db, now: Date, options: PrebuildOptions) {
-  return planJson(await loadStateView(db, now, options));
+export async function presetsPlan(
+  db: Db,
+  now: Date,
+  options: PrebuildOptions,
+  autoscaling?: AutoscalingInputs,
+) {
+  return planJson(await loadStateView(db, now, options, undefined, autoscaling));
 }
 
 function changedJson(row: PresetChanged) {

@@ -6,6 +6,7 @@ import {
   enumOf,
   integer,
   nullable,
+  number,
   object,
   string,
   stringMap,
@@ -18,6 +19,38 @@ const blocked = describe(
   nullable(string),
   'why no prebuild is created although some are missing (backoff, hard limit, ...), or null',
 );
+
+const TARGET_SOURCES = [
+  'scheduled',
+  'expression',
+  'expression_fallback',
+  'forecast',
+  'forecast_fallback',
+] as const;
+
+/** How `desired` was decided (see docs/autoscaling.md). */
+const target = {
+  scheduled_target: describe(integer, 'the instances/schedule result'),
+  target_source: enumOf(
+    TARGET_SOURCES,
+    'what decided `desired`: the schedule, an autoscaling expression or forecast, or the scheduled target after a policy failed (`*_fallback`)',
+  ),
+  target_error: describe(
+    nullable(string),
+    'why the autoscaling policy fell back to the scheduled target, else null',
+  ),
+  forecast: nullable(
+    object(
+      {
+        claim_rate_per_minute: describe(number, 'lambda: claim attempts per minute sized for'),
+        lead_time_s: describe(number, 'L: creation job start to eligible, seconds'),
+        lead_time_source: enumOf(['configured', 'measured', 'default']),
+        expected_hit_rate: describe(number, '1 - ErlangB(desired, lambda * L)'),
+      },
+      { description: "a forecast policy's figures; null for other sources" },
+    ),
+  ),
+};
 
 const identity = {
   id: uuid,
@@ -33,6 +66,7 @@ const presetStatus = object({
   active: describe(boolean, 'the reconciler keeps a pool for this preset'),
   inactive_reason: describe(nullable(string), 'why the preset gets no prebuilds'),
   desired: integer,
+  ...target,
   running: integer,
   ready: describe(integer, 'eligible for claims'),
   valid: integer,
@@ -89,6 +123,7 @@ export const PresetsPlan = object({
     object({
       ...identity,
       desired: integer,
+      ...target,
       status: enumOf(PREBUILD_STATUSES),
       status_change: nullable(
         object({ from: enumOf(PREBUILD_STATUSES), to: enumOf(PREBUILD_STATUSES) }),

@@ -48,6 +48,7 @@ export function workspaceCreateRoute(deps: {
           body: createBody,
           response: { 201: CreatedWorkspace, ...errors(400, 404, 409) },
         },
+        config: { role: 'client' },
       },
       async (request, reply) => {
         const created = await createWorkspace(deps.db, request.body, deps.clock.now(), {

@@ -1,3 +1,4 @@
+import { recordClaimAttempt } from '../autoscaling/claim-history.js';
 import { CHANNELS } from '../db/channels.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { type Db, defineQuery } from '../db/sql-files.js';
@@ -52,6 +53,8 @@ export interface CreateOptions {
  * start, reason `claim`, initiated by the new owner, preset kept) is inserted in the same
  * transaction, which also NOTIFYs the reconcilers so the pool is replenished at once. Otherwise a
  * new workspace and its start build are created. Either way the request gets a workspace.
+ * For a preset with prebuilds, the attempt (hit or miss) is recorded in the same transaction
+ * (prebuild_claim_attempts: the autoscaler's demand).
  */
 export async function createWorkspace(
   db: Db,
@@ -93,6 +96,13 @@ async function claimOrCreate(
       nextStartAt: request.nextStartAt,
       ttlMs: request.ttlMs,
       now,
+    });
+    await recordClaimAttempt(tx, {
+      templateId: template.id,
+      presetName: preset.name,
+      presetId: preset.id,
+      at: now,
+      outcome: claimed ? 'hit' : 'miss',
     });
     if (claimed) {
       const enqueued = await enqueueWorkspaceBuild(tx, {

@@ -1,3 +1,5 @@
+import { ClaimHistoryPruner } from '../autoscaling/history-pruner.js';
+import { AutoscalingInputs } from '../autoscaling/inputs.js';
 import type { FeatureFactory } from '../service/controller.js';
 import { workspaceCreateRoute } from './claim-routes.js';
 import { CountersCache } from './counters-cache.js';
@@ -10,13 +12,15 @@ import { StateViewCache } from './state-view.js';
 /**
  * Prebuilds in `run`: the reconciler, the metrics (gauges from a fresh or <= 5 s old decision,
  * lifetime counters refreshed on their own interval), the presets API (status, plan, invalidate,
- * reset, pause, resume) and workspace creation with claims (`POST /api/v1/workspaces`).
+ * reset, pause, resume), workspace creation with claims (`POST /api/v1/workspaces`), and the
+ * claim history's retention (autoscaling's demand).
  */
 export const prebuildsFeature: FeatureFactory = (context) => {
   const { config, pool, clock, logger, listener, registry } = context;
   const options = prebuildOptionsFromConfig(config);
   const metrics = prebuildMetricsFor(registry);
-  const stateCache = new StateViewCache({ db: pool, clock, options });
+  const autoscaling = new AutoscalingInputs();
+  const stateCache = new StateViewCache({ db: pool, clock, options, autoscaling });
   const counters = new CountersCache({
     db: pool,
     logger,
@@ -36,11 +40,18 @@ export const prebuildsFeature: FeatureFactory = (context) => {
     listener,
     metrics,
     stateCache,
+    autoscaling,
+  });
+  const pruner = new ClaimHistoryPruner({
+    db: pool,
+    logger,
+    clock,
+    retentionMs: config.claimHistoryRetention,
   });
   return {
-    components: [counters, reconciler],
+    components: [counters, reconciler, pruner],
     api: [
-      presetRoutes({ db: pool, clock, options, stateCache }),
+      presetRoutes({ db: pool, clock, options, stateCache, autoscaling }),
       workspaceCreateRoute({ db: pool, clock, metrics }),
     ],
   };

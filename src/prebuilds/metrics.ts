@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
+import type { TargetSource } from '../domain/autoscaling/types.js';
 import type { PresetPlan } from '../domain/prebuilds/plan.js';
 import type { PrebuildCounters } from './counters.js';
 import type { StateView } from './state-view.js';
@@ -11,6 +12,14 @@ type Labels = Record<Label, string>;
 /** Coder's claim buckets (1 s .. 5 min) with sub-second ones in front: ours claim in milliseconds. */
 export const CLAIM_BUCKETS = [
   0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 10, 20, 30, 60, 120, 180, 240, 300,
+];
+
+const TARGET_SOURCES: readonly TargetSource[] = [
+  'scheduled',
+  'expression',
+  'expression_fallback',
+  'forecast',
+  'forecast_fallback',
 ];
 
 export type StateSource = () => Promise<StateView>;
@@ -109,6 +118,52 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
     "Indicates whether a given preset's stored prebuild schedule is invalid, so its default instance count applies (1 = invalid, 0 = valid).",
     (plan) => Number((plan.state.schedule?.error ?? null) !== null),
   );
+
+  // Autoscaling (docs/autoscaling.md): every reported preset has each series, 0 when unused.
+  perPreset(
+    'coderd_prebuilt_workspaces_scheduled_target',
+    "Pool size from the preset's instances and schedules, before any autoscaling policy (equals desired without a policy).",
+    (plan) => plan.state.target.scheduledTarget,
+  );
+  perPreset(
+    'coderd_prebuilt_workspaces_autoscaling_fallback',
+    "Indicates whether a preset's autoscaling policy failed this pass, so its scheduled target applies (1 = fallback, 0 = not); status and plan show why.",
+    (plan) => Number(plan.state.target.error !== null),
+  );
+  perPreset(
+    'coderd_prebuilt_workspaces_forecast_claim_rate',
+    'Claim attempts per minute a forecast policy sizes the pool for (lambda); 0 without a forecast.',
+    (plan) => plan.state.target.forecast?.lambdaPerMinute ?? 0,
+  );
+  perPreset(
+    'coderd_prebuilt_workspaces_forecast_lead_time_seconds',
+    "A forecast policy's lead time L (creation job start to eligible: configured, measured or the default); 0 without a forecast.",
+    (plan) => (plan.state.target.forecast?.leadTimeMs ?? 0) / 1000,
+  );
+  perPreset(
+    'coderd_prebuilt_workspaces_forecast_expected_hit_rate',
+    'Share of claim attempts expected to find an eligible prebuild with the desired pool: 1 - ErlangB(desired, lambda * L); 0 without a forecast.',
+    (plan) => plan.state.target.forecast?.expectedHitRate ?? 0,
+  );
+  new Gauge({
+    name: 'coderd_prebuilt_workspaces_target_source',
+    help: 'What decided the desired count of each preset: 1 for the current source (scheduled, expression, expression_fallback, forecast, forecast_fallback), 0 for the others.',
+    labelNames: [...LABELS, 'source'],
+    registers,
+    async collect() {
+      const current = await view();
+      if (!current) return;
+      this.reset();
+      for (const plan of reported(current)) {
+        for (const source of TARGET_SOURCES) {
+          this.set(
+            { ...presetLabels(plan.preset), source },
+            Number(plan.state.target.source === source),
+          );
+        }
+      }
+    },
+  });
 
   new Gauge({
     name: 'coderd_prebuilt_workspaces_reconciliation_paused',

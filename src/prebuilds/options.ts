@@ -1,10 +1,17 @@
+import { autoscalingSettingsFromConfig } from '../autoscaling/settings.js';
 import { ConfigError } from '../config/load.js';
 import { type Config, flagName, SETTINGS } from '../config/settings.js';
 import { type PrebuildOptions, validatePrebuildOptions } from '../domain/prebuilds/options.js';
 
 type OptionSettings = Pick<
   Config,
-  'backoffBase' | 'backoffCap' | 'backoffLookback' | 'failureHardLimit' | 'prebuildCleanupGrace'
+  | 'backoffBase'
+  | 'backoffCap'
+  | 'backoffLookback'
+  | 'failureHardLimit'
+  | 'prebuildCleanupGrace'
+  | 'autoscalingMaxTarget'
+  | 'autoscalingDefaultLeadTime'
 >;
 
 /** The decision's options from the settings; settings that contradict each other are a ConfigError. */
@@ -15,6 +22,7 @@ export function prebuildOptionsFromConfig(config: OptionSettings): PrebuildOptio
     backoffLookbackMs: config.backoffLookback,
     failureHardLimit: config.failureHardLimit,
     cleanupGraceMs: config.prebuildCleanupGrace,
+    autoscaling: autoscalingSettingsFromConfig(config),
   };
   if (options.backoffCapMs < options.backoffBaseMs) {
     const cap = SETTINGS.backoffCap;

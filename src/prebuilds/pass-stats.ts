@@ -20,6 +20,8 @@ export interface PassStats {
   readonly backingOff: number;
   readonly errors: number;
   readonly elapsedMs: number;
+  /** When the snapshot's decisions change next without a write (nextChangeAt); null: none. */
+  readonly nextChangeAt: Date | null;
 }
 
 const EMPTY = {
@@ -32,6 +34,7 @@ const EMPTY = {
   statusChanges: 0,
   backingOff: 0,
   errors: 0,
+  nextChangeAt: null,
 } as const;
 
 export type Attempt =
@@ -41,6 +44,7 @@ export type Attempt =
       readonly presets: number;
       readonly backingOff: number;
       readonly acted: ActOutcome;
+      readonly nextChangeAt: Date | null;
     };
 
 /** A pass's stats from what it did (`undefined`: it failed). */
@@ -67,6 +71,7 @@ export function passStats(now: Date, attempt: Attempt | undefined, elapsedMs: nu
         statusChanges: acted.statusChanges,
         backingOff: attempt.backingOff,
         errors: acted.errors,
+        nextChangeAt: attempt.nextChangeAt,
       };
     }
   }

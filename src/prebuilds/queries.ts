@@ -26,6 +26,8 @@ export const PresetRow = z.object({
   prebuild_status: status,
   last_invalidated_at: z.date().nullable(),
   failure_limit_reset_at: z.date().nullable(),
+  /** The stored `prebuilds.autoscaling` block (see src/autoscaling/stored-policy.ts). */
+  autoscaling: z.record(z.unknown()).nullable(),
   schedules: z.array(z.object({ cron: z.string(), instances: z.number() })),
 });
 
@@ -107,6 +109,7 @@ export const PrebuildWorkspacesRow = z.object({
       message: 'not a prebuild: [id, name, owner, template, version, preset, state, ...]',
     }),
   ),
+  grace_oldest_completed_at: z.date().nullable(),
 });
 
 export const getPrebuildWorkspaces = defineQuery<

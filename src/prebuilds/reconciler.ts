@@ -1,10 +1,13 @@
 import type { DatabasePool } from 'slonik';
 
+import { FallbackLog } from '../autoscaling/fallback-log.js';
+import { AutoscalingInputs } from '../autoscaling/inputs.js';
 import { CHANNELS } from '../db/channels.js';
 import type { Listener } from '../db/listener.js';
 import { LOCKS, tryAdvisoryXactLock } from '../db/locks.js';
 import { withTransaction } from '../db/tx.js';
 import type { PrebuildOptions } from '../domain/prebuilds/options.js';
+import { nextChangeAt } from '../domain/prebuilds/next-change.js';
 import { planAll } from '../domain/prebuilds/plan.js';
 import { resolveDesired } from '../domain/schedule/evaluate.js';
 import type { DesiredResolver } from '../domain/schedule/types.js';
@@ -53,6 +56,8 @@ export interface ReconcilerOptions {
   readonly parallelSnapshot?: boolean;
   /** After a wake-up, wait this long for more before passing: a burst of NOTIFYs is one pass. */
   readonly debounceMs?: number;
+  /** Autoscaling inputs with their cache (share it with the state view); default: its own. */
+  readonly autoscaling?: AutoscalingInputs;
 }
 
 /**
@@ -73,16 +78,24 @@ export class PrebuildReconciler implements Component {
   readonly #concurrency: number;
   readonly #loop: WakeLoop;
   #lastStats: PassStats | undefined;
+  readonly #autoscaling: AutoscalingInputs;
+  readonly #fallbacks = new FallbackLog();
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
     this.#log = options.logger.child({ component: 'prebuild-reconciler' });
+    this.#autoscaling = options.autoscaling ?? new AutoscalingInputs();
     const poolSize = options.db.configuration.maximumPoolSize ?? 10;
     this.#concurrency = Math.max(1, options.concurrency ?? Math.min(5, Math.floor(poolSize / 2)));
     this.#loop = new WakeLoop({
       // reconcileOnce never throws: a failed pass is counted and logged there.
+      // The next pass comes when the snapshot's decisions next change (a backoff ends, a TTL
+      // passes, a schedule changes, a grace period ends), or after the interval if sooner.
       round: async () => {
-        await this.reconcileOnce();
+        const stats = await this.reconcileOnce();
+        return stats.nextChangeAt
+          ? stats.nextChangeAt.getTime() - this.#o.clock.now().getTime()
+          : null;
       },
       intervalMs: options.intervalMs,
       debounceMs: options.debounceMs ?? 100,
@@ -157,8 +170,15 @@ export class PrebuildReconciler implements Component {
       if (await isReconciliationPaused(tx)) return { kind: 'paused' };
 
       const parallel = this.#o.parallelSnapshot ?? true;
-      const snapshot = await loadSnapshot(tx, now, options, parallel ? db : undefined);
+      const snapshot = await loadSnapshot(
+        tx,
+        now,
+        options,
+        parallel ? db : undefined,
+        this.#autoscaling,
+      );
       const plans = planAll(snapshot, now, options, this.#o.resolveDesired ?? resolveDesired);
+      this.#fallbacks.report(plans, this.#log);
       const acted = await executePlans(plans, {
         db,
         log: this.#log,
@@ -178,7 +198,8 @@ export class PrebuildReconciler implements Component {
         this.#o.stateCache?.put({ at: now, paused: false, plans });
       }
       const backingOff = plans.filter((plan) => plan.state.backoffUntil !== null).length;
-      return { kind: 'reconciled', presets: plans.length, backingOff, acted };
+      const next = nextChangeAt(snapshot, plans, now);
+      return { kind: 'reconciled', presets: plans.length, backingOff, acted, nextChangeAt: next };
     });
   }
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { DatabasePool } from 'slonik';
 
+import type { AutoscalingInputs } from '../autoscaling/inputs.js';
 import type { PrebuildOptions } from '../domain/prebuilds/options.js';
 import { errors } from '../http/schema.js';
 import type { Clock } from '../util/clock.js';
@@ -21,6 +22,8 @@ export interface PresetRoutesDeps {
   readonly options: PrebuildOptions;
   /** Dropped after every write here, so the next scrape shows the change. */
   readonly stateCache?: StateViewCache;
+  /** The forecasts' cached inputs, shared with the reconciler. */
+  readonly autoscaling?: AutoscalingInputs;
 }
 
 /**
@@ -40,8 +43,9 @@ export function presetRoutes(deps: PresetRoutesDeps): FastifyPluginAsync {
           tags: ['prebuilds'],
           response: { 200: PresetsStatus, ...errors() },
         },
+        config: { role: 'read' },
       },
-      async () => presetsStatus(db, clock.now(), options),
+      async () => presetsStatus(db, clock.now(), options, deps.autoscaling),
     );
     api.get(
       '/presets/plan',
@@ -51,8 +55,9 @@ export function presetRoutes(deps: PresetRoutesDeps): FastifyPluginAsync {
           tags: ['prebuilds'],
           response: { 200: PresetsPlan, ...errors() },
         },
+        config: { role: 'read' },
       },
-      async () => presetsPlan(db, clock.now(), options),
+      async () => presetsPlan(db, clock.now(), options, deps.autoscaling),
     );
 
     for (const [action, change] of [
@@ -71,6 +76,7 @@ export function presetRoutes(deps: PresetRoutesDeps): FastifyPluginAsync {
             params: idParams,
             response: { 200: PresetChanged, ...errors(404) },
           },
+          config: { role: 'template-admin' },
         },
         async (request) => {
           const preset = await change(db, request.params.id, clock.now());
@@ -88,7 +94,7 @@ export function presetRoutes(deps: PresetRoutesDeps): FastifyPluginAsync {
         ? 'Pause reconciliation: no prebuild is created or deleted'
         : 'Resume reconciliation';
       const schema = { summary, tags: ['prebuilds'], response: { 200: Paused, ...errors() } };
-      api.post(`/prebuilds/${action}`, { schema }, async () => {
+      api.post(`/prebuilds/${action}`, { schema, config: { role: 'template-admin' } }, async () => {
         await setReconciliationPaused(db, paused, clock.now());
         deps.stateCache?.invalidate();
         return { paused };

@@ -1,3 +1,4 @@
+import { storedPolicy } from '../autoscaling/stored-policy.js';
 import type { Db } from '../db/sql-files.js';
 import type { PrebuildOptions } from '../domain/prebuilds/options.js';
 import type {
@@ -20,7 +21,7 @@ export type SnapshotOptions = Pick<
   'backoffLookbackMs' | 'failureHardLimit' | 'cleanupGraceMs'
 >;
 
-export type PrebuildParts = Pick<GlobalSnapshot, 'running' | 'stoppedOrFailed'>;
+export type PrebuildParts = Pick<GlobalSnapshot, 'running' | 'stoppedOrFailed' | 'graceEndsAt'>;
 export type CountParts = Pick<
   GlobalSnapshot,
   'inProgress' | 'pendingInactive' | 'backoffs' | 'failureStreaks'
@@ -32,9 +33,11 @@ export async function readPrebuilds(
   now: Date,
   options: SnapshotOptions,
 ): Promise<PrebuildParts> {
-  const { prebuilds } = await getPrebuildWorkspaces.one(db, {
+  const { prebuilds, grace_oldest_completed_at: oldest } = await getPrebuildWorkspaces.one(db, {
     completed_before: new Date(now.getTime() - options.cleanupGraceMs),
   });
+  // Due when completed before now - grace (strictly): one millisecond after completion + grace.
+  const graceEndsAt = oldest ? new Date(oldest.getTime() + options.cleanupGraceMs + 1) : null;
   const running: RunningPrebuild[] = [];
   const stoppedOrFailed: StoppedOrFailedPrebuild[] = [];
   for (const tuple of prebuilds) {
@@ -66,7 +69,7 @@ export async function readPrebuilds(
       });
     }
   }
-  return { running, stoppedOrFailed };
+  return { running, stoppedOrFailed, graceEndsAt };
 }
 
 /** In-progress counts, cancellable pending jobs, backoff and hard-limit inputs (four queries). */
@@ -124,6 +127,7 @@ export async function readPresets(
     extra_preset_ids: [...extraIds],
   });
   return rows.map((row) => ({
+    ...storedPolicy(row.autoscaling),
     id: row.id,
     name: row.name,
     templateId: row.template_id,

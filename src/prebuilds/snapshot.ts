@@ -1,6 +1,7 @@
 import { type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
 
+import { AutoscalingInputs } from '../autoscaling/inputs.js';
 import type { Db } from '../db/sql-files.js';
 import { withTransaction } from '../db/tx.js';
 import type { GlobalSnapshot } from '../domain/prebuilds/types.js';
@@ -17,7 +18,7 @@ export type { SnapshotOptions } from './snapshot-reads.js';
 
 /**
  * Reads everything one reconciliation pass decides from: six set-based queries (seven at most
- * with `parallel`), however many presets there are. Run it in the caller's REPEATABLE READ READ
+ * with `parallel`; plus the autoscaling reads below), however many presets there are. Run it in the caller's REPEATABLE READ READ
  * ONLY transaction so that every query sees the same instant.
  *
  * The prebuilds are read before the presets, so the presets query returns the presets of old
@@ -28,18 +29,24 @@ export type { SnapshotOptions } from './snapshot-reads.js';
  * (pg_export_snapshot), so both halves still see the same instant. On 2 cores this takes the
  * pass at 100k workspaces from about 125 ms to about 90 ms (BENCHMARKS.md); it costs a second
  * connection for the length of the read.
+ *
+ * With autoscaling policies, their inputs come along (`autoscaling`): the claim windows of every
+ * preset (one more query) and the forecasts' cached profiles and lead times (see
+ * AutoscalingInputs; pass the long-lived instance so the cache survives between passes).
  */
 export async function loadSnapshot(
   tx: Db,
   now: Date,
   options: SnapshotOptions,
   parallel?: DatabasePool,
+  autoscaling: AutoscalingInputs = new AutoscalingInputs(),
 ): Promise<GlobalSnapshot> {
   if (!parallel) {
     const prebuilds = await readPrebuilds(tx, now, options);
     const counts = await readCounts(tx, now, options);
     const presets = await readPresets(tx, true, referencedPresetIds({ ...prebuilds, ...counts }));
-    return { presets: presets.sort(presetOrder), ...prebuilds, ...counts };
+    const inputs = await autoscaling.load(tx, presets, now);
+    return { presets: presets.sort(presetOrder), ...prebuilds, ...counts, autoscaling: inputs };
   }
   const snapshotId = await exportSnapshot(tx);
   const [side, prebuilds] = await Promise.all([
@@ -47,7 +54,9 @@ export async function loadSnapshot(
       await importSnapshot(other, snapshotId);
       const counts = await readCounts(other, now, options);
       const presets = await readPresets(other, true, referencedPresetIds(counts));
-      return { counts, presets };
+      // Every preset with a policy is an active one, so it is among these.
+      const inputs = await autoscaling.load(other, presets, now);
+      return { counts, presets, inputs };
     }),
     readPrebuilds(tx, now, options),
   ]);
@@ -55,7 +64,12 @@ export async function loadSnapshot(
   const known = new Set(side.presets.map((preset) => preset.id));
   const missing = [...referencedPresetIds(prebuilds)].filter((id) => !known.has(id));
   const more = missing.length > 0 ? await readPresets(tx, false, missing) : [];
-  return { presets: [...side.presets, ...more].sort(presetOrder), ...prebuilds, ...side.counts };
+  return {
+    presets: [...side.presets, ...more].sort(presetOrder),
+    ...prebuilds,
+    ...side.counts,
+    autoscaling: side.inputs,
+  };
 }
 
 const SnapshotId = z.object({ id: z.string() });

@@ -1,5 +1,6 @@
 import type { DatabasePool } from 'slonik';
 
+import { AutoscalingInputs } from '../autoscaling/inputs.js';
 import type { Db } from '../db/sql-files.js';
 import { withTransaction } from '../db/tx.js';
 import type { PrebuildOptions } from '../domain/prebuilds/options.js';
@@ -27,10 +28,11 @@ export async function loadStateView(
   now: Date,
   options: PrebuildOptions,
   resolve: DesiredResolver = resolveDesired,
+  autoscaling: AutoscalingInputs = new AutoscalingInputs(),
 ): Promise<StateView> {
   return withTransaction(db, { isolation: 'repeatable read', readOnly: true }, async (tx) => {
     const paused = await isReconciliationPaused(tx);
-    const snapshot = await loadSnapshot(tx, now, options);
+    const snapshot = await loadSnapshot(tx, now, options, undefined, autoscaling);
     return { at: now, paused, plans: planAll(snapshot, now, options, resolve) };
   });
 }
@@ -54,6 +56,8 @@ export class StateViewCache {
       readonly options: PrebuildOptions;
       readonly maxAgeMs?: number;
       readonly resolve?: DesiredResolver;
+      /** Shared with the reconciler, so the forecasts' cached inputs serve both. */
+      readonly autoscaling?: AutoscalingInputs;
     },
   ) {}
 
@@ -65,7 +69,13 @@ export class StateViewCache {
     }
     if (!this.#loading) {
       const epoch = this.#epoch;
-      const loading = loadStateView(this.deps.db, now, this.deps.options, this.deps.resolve)
+      const loading = loadStateView(
+        this.deps.db,
+        now,
+        this.deps.options,
+        this.deps.resolve,
+        this.deps.autoscaling,
+      )
         .then((loaded) => {
           if (epoch === this.#epoch) this.#view = loaded;
           return loaded;

@@ -2,18 +2,21 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { DatabasePool } from 'slonik';
 
+import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/settings.js';
 import { resolveDatabase } from '../db/connect.js';
 import { Listener } from '../db/listener.js';
 import { migrate } from '../db/migrate.js';
 import { createDbPool } from '../db/pool.js';
 import { databaseReadiness } from '../db/readiness.js';
+import { waitForDatabase } from '../db/wait.js';
 import { buildApp, type ResponseCheck } from '../http/app.js';
 import { isLoopbackAddress } from '../http/auth.js';
 import { startMetricsServer } from '../http/metrics-server.js';
 import type { Logger } from '../log/logger.js';
 import { observeDbPool } from '../metrics/db-pool.js';
 import { createRegistry } from '../metrics/registry.js';
+import { databaseTokenVerifier } from '../tokens/verifier.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import type { Component } from './component.js';
 
@@ -59,6 +62,20 @@ export interface StartOptions {
 }
 
 /**
+ * Listening beyond loopback without a bootstrap token would answer every loopback peer without a
+ * token, which behind a service-mesh sidecar or `kubectl port-forward` is everyone: refused
+ * (exit code 2) unless the operator says --insecure-no-token.
+ */
+export function refuseOpenApi(config: Config): void {
+  if (config.apiToken !== undefined || config.insecureNoToken) return;
+  if (isLoopbackAddress(config.listen.host)) return;
+  const { host, port } = config.listen;
+  throw new ConfigError(
+    `refusing to listen on ${host.includes(':') ? `[${host}]` : host}:${port} without an API token: set PREBUILD_CONTROLLER_API_TOKEN (or PREBUILD_CONTROLLER_API_TOKEN_FILE), listen on 127.0.0.1, or pass --insecure-no-token`,
+  );
+}
+
+/**
  * Starts the controller: database (embedded when no DATABASE_URL), migrations, pool, listener,
  * features, then the HTTP server. `stop()` undoes it in reverse order, letting components drain
  * until the shutdown timeout.
@@ -66,21 +83,28 @@ export interface StartOptions {
 export async function startController(options: StartOptions): Promise<RunningController> {
   const { config, logger } = options;
   const log = logger.child({ component: 'controller' });
+  refuseOpenApi(config);
   const database = await resolveDatabase(config, logger);
   const cleanup: (() => Promise<void>)[] = [() => database.stop()];
   const unwind = async () => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
   };
   try {
-    await migrate(database.url, logger);
+    const connectTimeoutMs = config.databaseConnectTimeout;
+    await waitForDatabase(database.url, logger, { connectTimeoutMs });
+    await migrate(database.url, logger, undefined, {
+      connectTimeoutMs,
+      lockTimeoutMs: config.migrationLockTimeout,
+    });
     const poolSize = config.databasePoolSize ?? DEFAULT_POOL_SIZE;
     const pool = await createDbPool(database.url, {
       logger,
       maximumPoolSize: poolSize,
       statementTimeoutMs: config.databaseStatementTimeout,
+      connectTimeoutMs,
     });
     cleanup.push(() => pool.end());
-    const listener = new Listener(database.url, logger);
+    const listener = new Listener(database.url, logger, { connectTimeoutMs });
     await listener.start();
     cleanup.push(() => listener.stop());
 
@@ -100,16 +124,20 @@ export async function startController(options: StartOptions): Promise<RunningCon
 
     if (config.apiToken === undefined) {
       log.warn(
-        'no API token configured (PREBUILD_CONTROLLER_API_TOKEN): /api/v1 answers loopback clients only',
+        'no API token configured (PREBUILD_CONTROLLER_API_TOKEN): /api/v1 answers requests without a token from loopback clients only',
       );
     }
     if (!isLoopbackAddress(config.listen.host) && config.apiToken === undefined) {
-      log.warn({ listen: config.listen }, 'listening beyond loopback without an API token');
+      log.warn(
+        { listen: config.listen },
+        'listening beyond loopback without an API token (--insecure-no-token)',
+      );
     }
     const app = await buildApp({
       logger,
       registry: context.registry,
       apiToken: config.apiToken,
+      tokenVerifier: databaseTokenVerifier({ db: pool, clock: context.clock, logger }),
       readiness: () => databaseReadiness(pool),
       api: features.flatMap((feature) => feature.api ?? []),
       logRequests: config.logRequests,

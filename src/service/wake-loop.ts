@@ -2,8 +2,12 @@ import type { Listener } from '../db/listener.js';
 import type { Logger } from '../log/logger.js';
 
 export interface WakeLoopOptions {
-  /** One round of work. A throw is logged and the loop goes on after the interval. */
-  readonly round: () => Promise<void>;
+  /**
+   * One round of work. A throw is logged and the loop goes on after the interval. It may return
+   * in how many milliseconds the next round is due (something it knows will change then); the
+   * loop then sleeps that long when it is shorter than the interval.
+   */
+  readonly round: () => Promise<number | null | void>;
   readonly intervalMs: number;
   readonly log: Logger;
   /** What a failed round is called in the log. */
@@ -19,8 +23,9 @@ export interface WakeLoopOptions {
 }
 
 /**
- * The shape every loop of the controller shares: a round every `intervalMs`, and another soon
- * after a wake-up (a NOTIFY, a listener reconnect, or `wake()`). Wake-ups during a round make
+ * The shape every loop of the controller shares: a round every `intervalMs` (sooner when the round
+ * says when it is next due), and another soon after a wake-up (a NOTIFY, a listener reconnect, or
+ * `wake()`). Wake-ups during a round make
  * one more round, never one per notification; rounds never overlap. NOTIFY is only a hint: the
  * interval is what guarantees progress.
  */
@@ -90,13 +95,18 @@ export class WakeLoop {
   async #run(): Promise<void> {
     while (!this.#stopped) {
       this.#pending = false;
+      let dueInMs: number | null | void = null;
       try {
-        await this.#o.round();
+        dueInMs = await this.#o.round();
       } catch (error) {
         this.#o.log.error({ err: error }, `${this.#o.what} failed; retrying after the interval`);
       }
       if (this.#stopped) break;
-      if (!this.#pending) await this.#sleep(this.#o.intervalMs, true);
+      const sleepMs =
+        typeof dueInMs === 'number' && Number.isFinite(dueInMs)
+          ? Math.max(0, Math.min(this.#o.intervalMs, dueInMs))
+          : this.#o.intervalMs;
+      if (!this.#pending) await this.#sleep(sleepMs, true);
       // Woken (not timed out): let the rest of a burst arrive, then one round for all of it.
       const debounce = this.#o.debounceMs ?? 0;
       if (this.#pending && !this.#stopped && debounce > 0) await this.#sleep(debounce, false);

@@ -75,7 +75,13 @@ export const TemplateSummary = object({
   presets: arrayOf(presetSummary),
 });
 
-export const TemplateList = object({ templates: arrayOf(TemplateSummary) });
+export const TemplateList = object({
+  templates: arrayOf(TemplateSummary),
+  unreadable: arrayOf(
+    object({ id: string, name: string, error: string }),
+    'templates left out because their stored row cannot be read (a value out of range); empty normally',
+  ),
+});
 
 export const PushResult = object({
   template: object({ id: uuid, name: string, organization: string, active_version_id: uuid }),

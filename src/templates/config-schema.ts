@@ -2,6 +2,7 @@ import { z } from 'zod/v4';
 
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { AutoscalingSchema } from './autoscaling-schema.js';
+import { describeValue } from './issues.js';
 import { poolSize } from './pool-size.js';
 
 /**
@@ -37,18 +38,67 @@ const name = (what: string) =>
     .regex(NAME_PATTERN, `must be a valid ${what} name: ${NAME_RULE}`)
     .meta({ description: `${what} name: ${NAME_RULE}` });
 
-/** A duration text; zero, or at least `min` ms when not zero. */
-const duration = (description: string, min = 0) =>
+export const MINUTE_MS = 60_000;
+export const DAY_MS = 86_400_000;
+
+/**
+ * The bounds of every duration of the template config (documented in docs/templates.md): `0`
+ * means off, anything else must lie in [min, max]. The upper bounds keep every stored value far
+ * inside what PostgreSQL's int8 and JavaScript's safe integers hold, and are Coder's where Coder
+ * has one (a workspace TTL is at most 30 days).
+ */
+export const DURATION_BOUNDS = {
+  default_ttl: { min: MINUTE_MS, max: 30 * DAY_MS },
+  activity_bump: { min: 0, max: 30 * DAY_MS },
+  failure_ttl: { min: MINUTE_MS, max: 365 * DAY_MS },
+  time_til_dormant: { min: MINUTE_MS, max: 365 * DAY_MS },
+  time_til_dormant_autodelete: { min: MINUTE_MS, max: 365 * DAY_MS },
+  time_til_autostop_notify: { min: 0, max: 30 * DAY_MS },
+  'exec.timeout': { min: 1_000, max: 7 * DAY_MS },
+} as const satisfies Record<string, { min: number; max: number }>;
+
+const DURATION_EXAMPLES = '"30m", "8h", "7d", "1h30m" or 0';
+
+/**
+ * A duration: text such as "30m" or the number 0 (as YAML writes `default_ttl: 0`); off when zero,
+ * else within `bounds`. The output is always text ("0" for the number 0).
+ */
+const duration = (description: string, bounds: { readonly min: number; readonly max: number }) =>
   z
-    .string()
-    .regex(DURATION_PATTERN, 'must be a duration such as "30m", "8h", "7d", "1h30m" or "0"')
-    .superRefine((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms !== undefined && ms !== 0 && ms < min) {
-        ctx.addIssue({ code: 'custom', message: `must be 0 or at least ${formatDuration(min)}` });
-      }
+    .union([z.string().regex(DURATION_PATTERN), z.literal(0)], {
+      error: (issue) => {
+        const input = issue.input;
+        if (input === undefined) return 'is required';
+        if (typeof input === 'string') return `must be a duration such as ${DURATION_EXAMPLES}`;
+        if (typeof input === 'number') {
+          return `a bare number is only accepted for 0: write the unit, e.g. "${input}m" or "${input}s"`;
+        }
+        return `expected a duration such as ${DURATION_EXAMPLES}, got ${describeValue(input)}`;
+      },
     })
-    .meta({ description: `${description} (durations: 500ms, 30m, 8h, 7d, 1h30m; 0 = off)` });
+    .superRefine((value, ctx) => {
+      if (typeof value === 'number') return;
+      const problem = durationBoundsProblem(parseDuration(value) ?? 0, value, bounds);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .transform((value) => (typeof value === 'number' ? '0' : value))
+    .meta({
+      description: `${description}; 0 = off, else ${bounds.min > 0 ? `${formatDuration(bounds.min)} to ` : 'at most '}${formatDuration(bounds.max)} (durations: 500ms, 30m, 8h, 7d, 1h30m)`,
+    });
+
+/** Why a non-negative duration is outside "0 (off) or [min, max]"; undefined when it is inside. */
+export function durationBoundsProblem(
+  ms: number,
+  text: string,
+  bounds: { readonly min: number; readonly max: number },
+): string | undefined {
+  if (ms === 0 || (ms >= bounds.min && ms <= bounds.max)) return undefined;
+  const range =
+    bounds.min > 0
+      ? `0 (off) or from ${formatDuration(bounds.min)} to ${formatDuration(bounds.max)}`
+      : `at most ${formatDuration(bounds.max)}`;
+  return `must be ${range}, got ${JSON.stringify(text)}`;
+}
 
 export const ScheduleSchema = z
   .strictObject({
@@ -113,8 +163,14 @@ export const PresetSchema = z.strictObject({
 });
 
 export const LifecycleSchema = z.strictObject({
-  default_ttl: duration('a started workspace stops this long after its start', 60_000).default('0'),
-  activity_bump: duration('activity moves the deadline this far ahead').default('1h'),
+  default_ttl: duration(
+    'a started workspace stops this long after its start',
+    DURATION_BOUNDS.default_ttl,
+  ).prefault('0'),
+  activity_bump: duration(
+    'activity moves the deadline this far ahead',
+    DURATION_BOUNDS.activity_bump,
+  ).prefault('1h'),
   autostop_requirement: z
     .strictObject({
       days_of_week: z
@@ -131,17 +187,22 @@ export const LifecycleSchema = z.strictObject({
   allow_user_autostart: z.boolean().default(true),
   allow_user_autostop: z.boolean().default(true),
   require_active_version: z.boolean().default(false),
-  failure_ttl: duration('failed workspaces are stopped after this long', 60_000).default('0'),
-  time_til_dormant: duration('unused workspaces become dormant after this long', 60_000).default(
-    '0',
-  ),
+  failure_ttl: duration(
+    'failed workspaces are stopped after this long',
+    DURATION_BOUNDS.failure_ttl,
+  ).prefault('0'),
+  time_til_dormant: duration(
+    'unused workspaces become dormant after this long',
+    DURATION_BOUNDS.time_til_dormant,
+  ).prefault('0'),
   time_til_dormant_autodelete: duration(
     'dormant workspaces are deleted after this long',
-    60_000,
-  ).default('0'),
-  time_til_autostop_notify: duration('owners are reminded this long before an autostop').default(
-    '0',
-  ),
+    DURATION_BOUNDS.time_til_dormant_autodelete,
+  ).prefault('0'),
+  time_til_autostop_notify: duration(
+    'owners are reminded this long before an autostop',
+    DURATION_BOUNDS.time_til_autostop_notify,
+  ).prefault('0'),
 });
 
 export const ExecSchema = z
@@ -155,7 +216,10 @@ export const ExecSchema = z
           'name of a command the exec daemons define (--exec-command NAME=COMMAND); unset = their command named default. Any other text is a literal command: pushed only with an admin token, run only by daemons started with --exec-allow-template-commands',
         examples: ['build', 'default'],
       }),
-    timeout: duration('a build running longer is killed', 1_000).optional(),
+    timeout: duration(
+      'a build running longer is killed',
+      DURATION_BOUNDS['exec.timeout'],
+    ).optional(),
   })
   .meta({ description: 'only with provisioner: exec' });
 
@@ -175,7 +239,7 @@ export const TemplateConfigSchema = z
       .default({})
       .meta({ description: "provisioner tags this template's jobs carry" }),
     exec: ExecSchema.optional(),
-    lifecycle: LifecycleSchema.default(LifecycleSchema.parse({})),
+    lifecycle: LifecycleSchema.prefault({}),
     presets: z.array(PresetSchema).default([]),
   })
   .meta({

@@ -22,7 +22,7 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
   return out === '' ? ROOT_PATH : out;
 }
 
-function describeValue(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'string') {

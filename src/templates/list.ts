@@ -1,9 +1,11 @@
 import type { DatabasePool } from 'slonik';
 
+import { UnsafeInteger } from '../db/pool.js';
+
 import { evaluateDesired, nextChange } from '../domain/schedule/evaluate.js';
 import type { PrebuildScheduleConfig } from '../domain/schedule/types.js';
 import { type Weekday, WEEKDAYS } from './config-schema.js';
-import { type ListedPreset, type ListedTemplate, listTemplateRows } from './store.js';
+import { type ListedPreset, ListedTemplate, listTemplateRows } from './store.js';
 
 export interface PresetSummary {
   readonly id: string;
@@ -121,8 +123,53 @@ function summary(row: ListedTemplate, now: Date): TemplateSummary {
   };
 }
 
-/** Every live template with its active version and presets; `now` dates the schedule status. */
-export async function listTemplates(db: DatabasePool, now: Date): Promise<TemplateSummary[]> {
+/** A stored template that cannot be read (a value out of range, written by hand or an old version). */
+export interface UnreadableTemplate {
+  readonly id: string;
+  readonly name: string;
+  readonly error: string;
+}
+
+export interface TemplateListing {
+  readonly templates: TemplateSummary[];
+  readonly unreadable: UnreadableTemplate[];
+}
+
+/** Why a row does not read as a template: each bad column with what is wrong. */
+function rowProblems(
+  row: Record<string, unknown>,
+  issues: readonly { path: PropertyKey[]; message: string }[],
+) {
+  const problems = issues.map((issue) => {
+    const column = String(issue.path[0] ?? 'row');
+    const value = row[column];
+    return value instanceof UnsafeInteger
+      ? `${column}: stored value ${value.text} is beyond the range this version reads (2^53)`
+      : `${issue.path.join('.') || 'row'}: ${issue.message}`;
+  });
+  return [...new Set(problems)].join('; ');
+}
+
+/**
+ * Every live template with its active version and presets; `now` dates the schedule status. Rows
+ * are read one by one: a template whose stored row cannot be read is left out and named in
+ * `unreadable`, and the others are listed as usual.
+ */
+export async function listTemplates(db: DatabasePool, now: Date): Promise<TemplateListing> {
   const rows = await listTemplateRows.any(db, {});
-  return rows.map((row) => summary(row, now));
+  const templates: TemplateSummary[] = [];
+  const unreadable: UnreadableTemplate[] = [];
+  for (const row of rows) {
+    const parsed = ListedTemplate.safeParse(row);
+    if (parsed.success) {
+      templates.push(summary(parsed.data, now));
+    } else {
+      unreadable.push({
+        id: String(row.id),
+        name: String(row.name),
+        error: rowProblems(row, parsed.error.issues),
+      });
+    }
+  }
+  return { templates, unreadable };
 }

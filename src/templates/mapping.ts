@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { parseDuration } from '../util/duration.js';
+import type { AutoscalingConfig } from './autoscaling-schema.js';
 import { type TemplateConfig, type Weekday, WEEKDAYS } from './config-schema.js';
 
 /** Template columns set by a push (durations in milliseconds, day bitmaps with bit 0 = Monday). */
@@ -29,6 +30,8 @@ export interface PresetRow {
   readonly desired_instances: number | null;
   readonly invalidate_after_secs: number;
   readonly scheduling_timezone: string;
+  /** The validated `prebuilds.autoscaling` block; null = no policy. */
+  readonly autoscaling: AutoscalingConfig | null;
 }
 
 export interface ParameterRow {
@@ -91,6 +94,7 @@ export function templateRows(config: TemplateConfig): TemplateRows {
       desired_instances: preset.prebuilds?.instances ?? null,
       invalidate_after_secs: preset.prebuilds?.expiration_policy.ttl ?? 0,
       scheduling_timezone: preset.prebuilds?.scheduling?.timezone ?? '',
+      autoscaling: preset.prebuilds?.autoscaling ?? null,
     })),
     parameters: config.presets.flatMap((preset) =>
       Object.entries(preset.parameters).map(([name, value]) => ({

@@ -53,6 +53,7 @@ export function templateRoutes(options: TemplateRoutesOptions): FastifyPluginAsy
           },
         },
         config: {
+          role: 'template-admin',
           openapiBody: {
             schema: templateConfigJsonSchema(),
             contentTypes: ['application/yaml', 'application/json'],
@@ -100,10 +101,18 @@ export function templateRoutes(options: TemplateRoutesOptions): FastifyPluginAsy
           tags: ['templates'],
           response: { 200: TemplateList, ...errors() },
         },
+        config: { role: 'read' },
       },
-      async () => ({
-        templates: await listTemplates(options.pool, options.clock.now()),
-      }),
+      async (request) => {
+        const listing = await listTemplates(options.pool, options.clock.now());
+        for (const bad of listing.unreadable) {
+          request.log.error(
+            { template: bad },
+            'template left out of the list: its row cannot be read',
+          );
+        }
+        return listing;
+      },
     );
   };
 }

@@ -34,6 +34,7 @@ export const usersFeature: FeatureFactory = ({ pool, clock }) => {
           body: createBody,
           response: { 201: ref(UserJson), ...errors(400, 409) },
         },
+        config: { role: 'client' },
       },
       async (request, reply) => {
         const user = await createUser(pool, request.body, clock.now());
@@ -48,6 +49,7 @@ export const usersFeature: FeatureFactory = ({ pool, clock }) => {
           tags: ['users'],
           response: { 200: UserList, ...errors() },
         },
+        config: { role: 'read' },
       },
       async () => ({ users: (await listUsers(pool)).map(userJson) }),
     );
@@ -67,6 +69,7 @@ export const usersFeature: FeatureFactory = ({ pool, clock }) => {
             params: refParams,
             response: { 200: ref(UserJson), ...errors(400, 404) },
           },
+          config: { role: 'client' },
         },
         async (request) =>
           userJson(await changeUserStatus(pool, request.params.ref, status, clock.now())),

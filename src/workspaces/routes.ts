@@ -58,6 +58,7 @@ export function workspaceRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAs
           },
           response: { 200: WorkspaceList, ...errors(400) },
         },
+        config: { role: 'read' },
       },
       async (request) => {
         const rows = await listWorkspaceViews(db, request.query);
@@ -74,6 +75,7 @@ export function workspaceRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAs
           params: idParams,
           response: { 200: ref(WorkspaceJson), ...errors(404) },
         },
+        config: { role: 'read' },
       },
       async (request) => workspaceJson(await requireWorkspaceView(db, request.params.id)),
     );
@@ -88,6 +90,7 @@ export function workspaceRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAs
           body: body({ transition: { type: 'string', enum: [...MANUAL_TRANSITIONS] } }),
           response: { 201: ManualBuild, ...errors(400, 404, 409) },
         },
+        config: { role: 'client' },
       },
       async (request, reply) => {
         const build = await createManualBuild(
@@ -115,6 +118,7 @@ export function workspaceRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAs
           }),
           response: { 200: WorkspaceWithWarnings, ...errors(400, 404, 409) },
         },
+        config: { role: 'client' },
       },
       async (request) => setAutostart(db, request.params.id, request.body.schedule, clock.now()),
     );
@@ -129,6 +133,7 @@ export function workspaceRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAs
           body: body({ ttl_ms: { type: ['integer', 'null'], description: 'milliseconds' } }),
           response: { 200: ref(WorkspaceJson), ...errors(400, 404, 409) },
         },
+        config: { role: 'client' },
       },
       async (request) => setTtl(db, request.params.id, request.body.ttl_ms, clock.now()),
     );
@@ -143,6 +148,7 @@ export function workspaceRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAs
           body: body({ deadline: { type: 'string', description: 'ISO 8601 instant' } }),
           response: { 200: ref(WorkspaceJson), ...errors(400, 404, 409) },
         },
+        config: { role: 'client' },
       },
       async (request) => extendDeadline(db, request.params.id, request.body.deadline, clock.now()),
     );
@@ -157,6 +163,7 @@ export function workspaceRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAs
           body: body({ dormant: { type: 'boolean' } }),
           response: { 200: ref(WorkspaceJson), ...errors(400, 404, 409) },
         },
+        config: { role: 'client' },
       },
       async (request) => setDormant(db, request.params.id, request.body.dormant, clock.now()),
     );
@@ -170,6 +177,7 @@ export function workspaceRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAs
           params: idParams,
           response: { 200: WorkspaceWithBump, ...errors(404, 409) },
         },
+        config: { role: 'client' },
       },
       async (request) => recordActivity(db, request.params.id, clock.now()),
     );

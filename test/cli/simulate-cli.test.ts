@@ -191,10 +191,13 @@ describe('prebuilds simulate --trace', () => {
     expect(missing.stderr).toMatch(/cannot read .*absent\.csv: no such file/);
   });
 
-  it('says the database mode is not available yet', async () => {
-    const run = await simulate(['--template', 'dev-env', '--preset', 'p']);
+  it('the database mode needs --preset, and not --trace with it', async () => {
+    const run = await simulate(['--template', 'dev-env']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/needs the database mode, which is not available yet/);
+    expect(run.stderr).toMatch(/--template needs --preset P/);
+    const both = await simulate(['--template', 'dev-env', '--preset', 'p', '--trace', TRACE]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/either --trace .* or --template/);
   });
 });
 

@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import { main } from '../../src/cli/main.js';
+import { LOCKS } from '../../src/db/locks.js';
+import { createLogger } from '../../src/log/logger.js';
 
 import { createDbPool } from '../../src/db/pool.js';
 import { databaseReadiness } from '../../src/db/readiness.js';
@@ -11,6 +15,7 @@ import { migrate, MigrationError, readMigrations } from '../../src/db/migrate.js
 import { silentLogger } from '../../src/log/logger.js';
 import { migrationsDir } from '../../src/util/paths.js';
 import { createEmptyDatabase } from '../helpers/db.js';
+import { silentServer } from '../helpers/net.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -112,6 +117,71 @@ describe('migrate', () => {
     const exists = await client.query(`SELECT to_regclass('half_done') AS t`);
     await client.end();
     expect(exists.rows[0]).toEqual({ t: null });
+  });
+
+  it('fails with one clear line after the connect timeout against a database that never answers', async () => {
+    const server = await silentServer();
+    cleanups.push(() => server.close());
+    const url = `postgres://someone:hunter2@127.0.0.1:${server.port}/nothing`;
+    let stderr = '';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      stderr += String(chunk);
+      return true;
+    });
+    let code: number;
+    try {
+      code = await main([
+        'migrate',
+        '--database-url',
+        url,
+        '--database-connect-timeout',
+        '300ms',
+        '--log-level',
+        'silent',
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(code).toBe(1);
+    expect(server.accepted()).toBe(1);
+    expect(stderr).toMatch(
+      new RegExp(
+        `^prebuild-controller: cannot connect to PostgreSQL at postgres://someone:\\*\\*\\*@127\\.0\\.0\\.1:${server.port}/nothing: no answer within 300ms \\(.*\\)\\n$`,
+      ),
+    );
+    expect(stderr).not.toContain('hunter2');
+  });
+
+  it("says it waits for another replica's migration lock, and gives up after the lock timeout", async () => {
+    const db = await emptyDatabase();
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    cleanups.push(() => holder.end());
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [LOCKS.migrate.toString()]);
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', stream: { write: (line) => lines.push(line) } });
+    const error = await migrate(db.url, logger, undefined, { lockTimeoutMs: 300 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(MigrationError);
+    expect((error as Error).message).toBe(
+      'another replica held the migration lock for more than 300ms (PREBUILD_CONTROLLER_MIGRATION_LOCK_TIMEOUT); is a migration stuck?',
+    );
+    const waiting = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(waiting).toContainEqual(
+      expect.objectContaining({
+        msg: "waiting for another replica's migration lock (it is migrating)",
+        holder: expect.objectContaining({ pid: expect.any(Number) }),
+      }),
+    );
+    // Once the other replica is done, migrating goes on (and logs how long it waited).
+    const pending = migrate(db.url, logger);
+    await vi.waitFor(() =>
+      expect(lines.filter((l) => l.includes('waiting for another replica')).length).toBe(2),
+    );
+    await holder.query('SELECT pg_advisory_unlock($1::bigint)', [LOCKS.migrate.toString()]);
+    expect((await pending).length).toBe(readMigrations().length);
+    expect(lines.some((l) => l.includes('got the migration lock'))).toBe(true);
   });
 
   it('rejects migration files that are not numbered in sequence', () => {

@@ -9,7 +9,7 @@ import { ConfigMap, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../../src/config/load.js';
-import { SETTINGS } from '../../src/config/settings.js';
+import { type SettingDefinition, SETTINGS } from '../../src/config/settings.js';
 import { buildApp } from '../../src/http/app.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createRegistry } from '../../src/metrics/registry.js';
@@ -39,7 +39,20 @@ const controller = find('Deployment', 'prebuild-controller');
 const provisionerd = find('Deployment', 'prebuild-controller-provisionerd');
 const deployments = [controller, provisionerd];
 const container = (deployment: any) => deployment.spec.template.spec.containers[0];
-const SETTING_ENVS = new Set<string>(Object.values(SETTINGS).map((s) => s.env));
+const SETTING_ENVS = new Set<string>(
+  Object.values(SETTINGS).flatMap((s: SettingDefinition) => [
+    s.env,
+    ...(s.fileEnv ? [s.fileEnv] : []),
+  ]),
+);
+
+/** The mounted Secret's files, as placeholders of the right shape (the test reads no real file). */
+const secretFile = (path: string): string => {
+  if (path.endsWith('/database-url')) return 'postgres://u:p@db:5432/prebuilds';
+  if (path.endsWith('/api-token')) return 'a-secret-token-from-the-secret';
+  throw Object.assign(new Error(`no such file ${path}`), { code: 'ENOENT' });
+};
+const load = (env: Record<string, string>) => loadConfig({}, env, secretFile);
 
 /** The settings a container gets: plain values, secrets as a placeholder of the right shape. */
 function containerEnv(c: any): Record<string, string> {
@@ -116,27 +129,46 @@ describe('deploy/kubernetes', () => {
       for (const name of Object.keys(env)) {
         expect(SETTING_ENVS.has(name), `${deployment.metadata.name}: ${name}`).toBe(true);
       }
-      expect(() => loadConfig({}, env), deployment.metadata.name).not.toThrow();
+      expect(() => load(env), deployment.metadata.name).not.toThrow();
     }
-    const run = loadConfig({}, containerEnv(container(controller)));
+    const run = load(containerEnv(container(controller)));
     expect(run.provisioner).toBe('none');
     expect(run.metricsListen).toEqual({ host: '0.0.0.0', port: 9464 });
   });
 
-  it('takes the database URL and the API token from the Secret', () => {
-    const secretRefs = (c: any) =>
+  it('reads the database URL and the API token from the Secret mounted as files', () => {
+    const fileEnvs = (c: any) =>
       Object.fromEntries(
         (c.env ?? [])
-          .filter((e: any) => e.valueFrom?.secretKeyRef)
-          .map((e: any) => [e.name, e.valueFrom.secretKeyRef]),
+          .filter((e: any) => e.name.endsWith('_FILE'))
+          .map((e: any) => [e.name, e.value]),
       );
-    expect(secretRefs(container(controller))).toEqual({
-      DATABASE_URL: { name: 'prebuild-controller', key: 'database-url' },
-      PREBUILD_CONTROLLER_API_TOKEN: { name: 'prebuild-controller', key: 'api-token' },
+    const DIR = '/var/run/secrets/prebuild-controller';
+    expect(fileEnvs(container(controller))).toEqual({
+      DATABASE_URL_FILE: `${DIR}/database-url`,
+      PREBUILD_CONTROLLER_API_TOKEN_FILE: `${DIR}/api-token`,
     });
-    expect(secretRefs(container(provisionerd))).toEqual({
-      DATABASE_URL: { name: 'prebuild-controller', key: 'database-url' },
-    });
+    expect(fileEnvs(container(provisionerd))).toEqual({ DATABASE_URL_FILE: `${DIR}/database-url` });
+    for (const deployment of deployments) {
+      const c = container(deployment);
+      // No secret in the environment (exec commands could read it from /proc/<pid>/environ).
+      expect(c.env.filter((e: any) => e.valueFrom?.secretKeyRef)).toEqual([]);
+      const mount = c.volumeMounts.find((m: any) => m.mountPath === DIR);
+      expect(mount?.readOnly, deployment.metadata.name).toBe(true);
+      const volume = deployment.spec.template.spec.volumes.find((v: any) => v.name === mount?.name);
+      expect(volume.secret.secretName).toBe('prebuild-controller');
+      expect(volume.secret.defaultMode).toBe(0o440);
+      expect(deployment.spec.template.spec.securityContext.fsGroup).toBe(1000);
+      const keys = volume.secret.items.map((item: any) => `${DIR}/${item.path}`).sort();
+      expect(keys).toEqual(Object.values(fileEnvs(c)).sort());
+    }
+    // Daemons get the database URL only.
+    const config = load(containerEnv(container(provisionerd)));
+    expect(config.apiToken).toBeUndefined();
+    expect(config.databaseUrl).toBe('postgres://u:p@db:5432/prebuilds');
+    expect(load(containerEnv(container(controller))).apiToken).toBe(
+      'a-secret-token-from-the-secret',
+    );
   });
 
   it('probes /readyz and /healthz on ports the process listens on, paths the app serves', async () => {
@@ -149,7 +181,7 @@ describe('deploy/kubernetes', () => {
     try {
       for (const deployment of deployments) {
         const c = container(deployment);
-        const config = loadConfig({}, containerEnv(c));
+        const config = load(containerEnv(c));
         const ports = new Map<string, number>(c.ports.map((p: any) => [p.name, p.containerPort]));
         const listening = new Set([config.listen.port, config.metricsListen?.port]);
         if (deployment === provisionerd) listening.delete(config.listen.port); // no API listener
@@ -171,7 +203,7 @@ describe('deploy/kubernetes', () => {
   it('gives running work its shutdown timeout before Kubernetes kills the pod', () => {
     for (const deployment of deployments) {
       const c = container(deployment);
-      const shutdownMs = loadConfig({}, containerEnv(c)).shutdownTimeout;
+      const shutdownMs = load(containerEnv(c)).shutdownTimeout;
       const preStop = c.lifecycle?.preStop?.exec?.command ?? [];
       const preStopMs = preStop[0] === 'sleep' ? Number(preStop[1]) * 1000 : 0;
       const graceMs = deployment.spec.template.spec.terminationGracePeriodSeconds * 1000;

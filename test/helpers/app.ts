@@ -8,6 +8,7 @@ import { buildApp } from '../../src/http/app.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createRegistry } from '../../src/metrics/registry.js';
 import type { ControllerContext, FeatureFactory } from '../../src/service/controller.js';
+import { databaseTokenVerifier } from '../../src/tokens/verifier.js';
 import type { Clock } from '../../src/util/clock.js';
 import type { TestDatabase } from './db.js';
 import { strictResponseCheck } from './response-contract.js';
@@ -52,6 +53,7 @@ export async function buildTestApp(
     logger,
     registry: context.registry,
     apiToken: TEST_TOKEN,
+    tokenVerifier: databaseTokenVerifier({ db: db.pool, clock: context.clock, logger }),
     readiness: () => databaseReadiness(db.pool),
     api: built.flatMap((feature) => feature.api ?? []),
     checkResponse: strictResponseCheck,

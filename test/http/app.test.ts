@@ -12,10 +12,11 @@ import { useTestDatabase } from '../helpers/db.js';
 const db = useTestDatabase();
 
 const echo: FastifyPluginAsync = async (api) => {
-  api.get('/echo', async () => ({ ok: true }));
+  api.get('/echo', { config: { role: 'read' } }, async () => ({ ok: true }));
   api.post(
     '/things',
     {
+      config: { role: 'client' },
       schema: {
         body: {
           type: 'object',
@@ -27,10 +28,10 @@ const echo: FastifyPluginAsync = async (api) => {
     },
     async (request) => request.body,
   );
-  api.get('/fails', async () => {
+  api.get('/fails', { config: { role: 'read' } }, async () => {
     throw badRequest('bad thing', [{ path: 'x', message: 'is wrong' }]);
   });
-  api.get('/crashes', async () => {
+  api.get('/crashes', { config: { role: 'read' } }, async () => {
     throw new Error('secret internals');
   });
 };

@@ -10,9 +10,11 @@ import { createRegistry } from '../../src/metrics/registry.js';
 import { VERSION } from '../../src/version/index.js';
 
 const things: FastifyPluginAsync = async (api) => {
-  api.get<{ Params: { id: string } }>('/things/:id', async (request) => ({
-    id: request.params.id,
-  }));
+  api.get<{ Params: { id: string } }>(
+    '/things/:id',
+    { config: { role: 'read' } },
+    async (request) => ({ id: request.params.id }),
+  );
 };
 
 async function testApp(registry: Registry, options: { logRequests?: boolean; lines?: string[] }) {

@@ -159,6 +159,7 @@ describe('response schemas are a contract, not a filter', () => {
     api.get(
       '/thing',
       {
+        config: { role: 'read' },
         schema: {
           response: {
             200: {

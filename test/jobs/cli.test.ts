@@ -101,6 +101,47 @@ describe('prebuild-controller provisionerd', () => {
   });
 
   it(
+    'stays up when its database connections are terminated while idle, reconnects, and runs the next job',
+    { timeout: 60_000 },
+    async () => {
+      const tags = { test: randomUUID().slice(0, 8) };
+      const name = `cli-${tags.test}`;
+      const daemon = provisionerd([
+        '--provisioner',
+        'echo',
+        '--echo-duration',
+        '0s',
+        '--tags',
+        `test=${tags.test}`,
+        '--name',
+        name,
+      ]);
+      await vi.waitFor(() => expect(daemon.output()).toContain('provisionerd running'), {
+        timeout: 30_000,
+      });
+      // Every backend of the daemon (its pool and its LISTEN connection), as a failover would.
+      const Count = z.object({ n: z.number() });
+      const killed = () =>
+        db.pool.oneFirst(sql.type(Count)`
+          SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+          WHERE datname = current_database()
+            AND application_name IN ('prebuild-controller provisionerd', 'prebuild-controller listener')`);
+      expect(await killed()).toBeGreaterThan(0);
+      // The listener reconnects (its backoff starts at 100 ms): the process must still be there.
+      await vi.waitFor(() => expect(daemon.output()).toContain('listener reconnected'), {
+        timeout: 20_000,
+      });
+      expect(daemon.child.exitCode).toBeNull();
+      const { job } = await enqueue(db.pool, await createTarget(db.pool, { tags }));
+      expect(await waitForJob(db.pool, job.id, undefined, 30_000)).toMatchObject({
+        job_status: 'succeeded',
+      });
+      daemon.child.kill('SIGTERM');
+      expect(await daemon.exited).toBe(0);
+    },
+  );
+
+  it(
     "runs exec commands as nobody (as root), with an allow-listed environment and no way to the daemon's secrets",
     { timeout: 60_000 },
     async () => {

@@ -196,6 +196,36 @@ describe('provisioner daemon', () => {
     );
   });
 
+  it('fails a job whose result cannot be recorded (a stored value out of range) instead of leaving it running', async () => {
+    const tags = isolate();
+    const target = await createTarget(db.pool, { tags });
+    const { job } = await enqueue(db.pool, target);
+    // A row no version should have written: beyond 2^53, the completion cannot read it.
+    await db.pool.query(
+      sql.unsafe`UPDATE templates SET default_ttl = 86400000000000000 WHERE id = ${target.templateId}`,
+    );
+    const registry = new Registry();
+    await daemon({ tags, metrics: jobMetricsFor(registry) });
+    expect(await waitForJob(db.pool, job.id, undefined, 5_000)).toEqual({
+      job_status: 'failed',
+      error:
+        "the succeeded result could not be recorded: int8 value out of JavaScript's safe integer range in column default_ttl = 86400000000000000",
+      error_code: 'internal_error',
+    });
+    await vi.waitFor(() =>
+      expect(completed).toContainEqual(
+        expect.objectContaining({ job_id: job.id, status: 'failed' }),
+      ),
+    );
+    expect(await registry.metrics()).toContain(
+      'coderd_provisioner_jobs_failed_total{provisioner="echo",type="workspace_build",error_code="internal_error"} 1',
+    );
+    // The daemon goes on with the next job.
+    const healthy = await createTarget(db.pool, { tags });
+    const next = await enqueue(db.pool, healthy);
+    expect((await waitForJob(db.pool, next.job.id)).job_status).toBe('succeeded');
+  });
+
   it('records agents "starting" and makes them ready after the echo delay', async () => {
     const tags = isolate();
     const target = await createTarget(db.pool, { tags });

@@ -54,12 +54,12 @@ describe('autostop through the executor', () => {
     });
   });
 
-  it('stops a deadline between minutes on the first tick after it (ticks are truncated)', async () => {
+  it('stops a deadline between minutes on the first tick at or after it (no minute truncation)', async () => {
     const f = await running({ deadline: at('2025-06-04T12:00:30Z') });
     const { service } = testService(db.pool);
-    // 12:00:45 truncates to 12:00:00, before the deadline.
-    expect((await service.tick(at('2025-06-04T12:00:45Z'))).transitions.size).toBe(0);
-    expect((await service.tick(at('2025-06-04T12:01:05Z'))).transitions.get(f.workspaceId)).toBe(
+    expect((await service.tick(at('2025-06-04T12:00:29.999Z'))).transitions.size).toBe(0);
+    // Before, 12:00:45 truncated to 12:00:00 and the stop waited for the 12:01 tick.
+    expect((await service.tick(at('2025-06-04T12:00:30Z'))).transitions.get(f.workspaceId)).toBe(
       'stop (autostop)',
     );
   });

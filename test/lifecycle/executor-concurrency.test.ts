@@ -5,8 +5,9 @@ import { z } from 'zod';
 import { withTransaction } from '../../src/db/tx.js';
 import { enqueueWorkspaceBuild } from '../../src/jobs/enqueue.js';
 import { LifecycleExecutor } from '../../src/lifecycle/executor.js';
-import { acquireLifecycleJobs } from '../../src/lifecycle/queries.js';
-import { scheduleTick } from '../../src/lifecycle/scheduler.js';
+import { LOCKS, tryAdvisoryXactLock } from '../../src/db/locks.js';
+import { acquireLifecycleJobs, completeLifecycleJob } from '../../src/lifecycle/queries.js';
+import { readTick, scheduleTick, writeTick } from '../../src/lifecycle/scheduler.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { at, buildsOf, isolate, lifecycleJobsOf, MIN, plus, testService } from './harness.js';
@@ -59,6 +60,75 @@ describe('lifecycle executors on several replicas', () => {
       two.tick(plus(DEADLINE, MIN)),
     ]);
     expect(r1.transitions.size + r2.transitions.size).toBe(0);
+  });
+
+  it('one decision, one job: a scheduler reading before another replica acted adds none', async () => {
+    const ids = await dueWorkspaces(3);
+    // Replica A scheduled the autostops. Replica B's scheduler reads the same state (the jobs
+    // open, the workspaces still running); before it writes, A's executor stops them.
+    await scheduleTick(schedulerDeps(), DEADLINE);
+    const a = new LifecycleExecutor({ pool: db.pool, logger: silentLogger() });
+    const tick = plus(DEADLINE, 5_000);
+    const wrote = await withTransaction(db.pool, {}, async (tx) => {
+      expect(await tryAdvisoryXactLock(tx, LOCKS.lifecycleScheduler)).toBe(true);
+      const read = await readTick(tx, { activeWindowMs: 15 * MIN }, tick);
+      expect(read.plan.jobs.map((job) => job.workspaceId).sort()).toEqual([...ids].sort());
+      const ran = await a.runDue(tick);
+      expect(ran.map((e) => e.outcome)).toEqual(['built', 'built', 'built']);
+      return writeTick(tx, read, tick);
+    });
+    expect(wrote.inserted).toEqual([]);
+    for (const id of ids) {
+      const jobs = await lifecycleJobsOf(db.pool, id);
+      expect(jobs.map((job) => job.outcome)).toEqual([expect.stringMatching(/^built: #2 stop/)]);
+    }
+  });
+
+  it('one decision, one job: an executor completing during the insert waits, then no second job', async () => {
+    const [id] = await dueWorkspaces(1);
+    await scheduleTick(schedulerDeps(), DEADLINE);
+    const [job] = await acquireLifecycleJobs.any(db.pool, { now: DEADLINE, limit: 10 });
+    // A's executor has carried the job out but not committed yet when B's insert runs.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let performed!: () => void;
+    const performedSignal = new Promise<void>((resolve) => (performed = resolve));
+    const executing = withTransaction(db.pool, {}, async (tx) => {
+      await enqueueWorkspaceBuild(tx, {
+        workspaceId: id!,
+        transition: 'stop',
+        reason: 'autostop',
+        initiatorId: (await buildsOf(tx, id!))[0]!.initiator_id,
+        now: DEADLINE,
+      });
+      await completeLifecycleJob.exec(tx, {
+        id: job!.id,
+        now: DEADLINE,
+        build_id: null,
+        outcome: 'built',
+      });
+      performed();
+      await released;
+    });
+    await performedSignal;
+    const tick = plus(DEADLINE, 5_000);
+    const scheduling = withTransaction(db.pool, {}, async (tx) => {
+      expect(await tryAdvisoryXactLock(tx, LOCKS.lifecycleScheduler)).toBe(true);
+      return writeTick(tx, await readTick(tx, { activeWindowMs: 15 * MIN }, tick), tick);
+    });
+    await vi.waitFor(
+      async () => {
+        const waiting = await db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`
+          SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        if (waiting === 0) throw new Error('the scheduler is not blocked yet');
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+    release();
+    await executing;
+    expect((await scheduling).inserted).toEqual([]);
+    expect(await lifecycleJobsOf(db.pool, id!)).toHaveLength(1);
   });
 
   it('treats a build inserted concurrently by another replica as a benign skip', async () => {

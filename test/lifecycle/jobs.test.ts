@@ -28,6 +28,25 @@ async function workspaces(n: number): Promise<string[]> {
   return ids;
 }
 
+type Decisions = Omit<Parameters<typeof insertLifecycleJobs.any>[1], 'build_ids' | 'open_job_ids'>;
+
+/** InsertLifecycleJobs with each decision made from the workspace's current latest build. */
+async function insertJobs(decisions: Decisions) {
+  const buildIds: string[] = [];
+  for (const id of decisions.workspace_ids) {
+    buildIds.push(
+      await db.pool.oneFirst(sql.type(z.object({ id: z.string() }))`
+        SELECT id FROM workspace_builds WHERE workspace_id = ${id}
+        ORDER BY build_number DESC LIMIT 1`),
+    );
+  }
+  return insertLifecycleJobs.any(db.pool, {
+    ...decisions,
+    build_ids: buildIds,
+    open_job_ids: decisions.workspace_ids.map(() => null),
+  });
+}
+
 async function clearJobs() {
   await db.pool.query(sql.unsafe`DELETE FROM workspace_lifecycle_job`);
 }
@@ -36,7 +55,7 @@ describe('lifecycle jobs', () => {
   it('inserts a tick of decisions in one statement; an open job per workspace is kept', async () => {
     await clearJobs();
     const [a, b] = await workspaces(2);
-    const first = await insertLifecycleJobs.any(db.pool, {
+    const first = await insertJobs({
       now: NOW,
       workspace_ids: [a!, b!],
       operations: ['stop', 'start'],
@@ -48,7 +67,7 @@ describe('lifecycle jobs', () => {
       [b, 'start', 'autostart', '2025-06-04T11:59:00.000Z'],
     ]);
     // The next tick decides the same again: nothing new is inserted.
-    const again = await insertLifecycleJobs.any(db.pool, {
+    const again = await insertJobs({
       now: NOW,
       workspace_ids: [a!, b!],
       operations: ['stop', 'start'],
@@ -61,7 +80,7 @@ describe('lifecycle jobs', () => {
   it('cancels pending jobs whose reason disappeared, keeps the others and started ones', async () => {
     await clearJobs();
     const [keep, gone, changed, started] = await workspaces(4);
-    await insertLifecycleJobs.any(db.pool, {
+    await insertJobs({
       now: NOW,
       workspace_ids: [keep!, gone!, changed!, started!],
       operations: ['stop', 'start', 'stop', 'delete'],
@@ -79,7 +98,7 @@ describe('lifecycle jobs', () => {
       reasons: ['autostop', 'dormancy'],
     });
     expect(canceled.map((j) => j.workspace_id).sort()).toEqual([gone!, changed!].sort());
-    const inserted = await insertLifecycleJobs.any(db.pool, {
+    const inserted = await insertJobs({
       now: NOW,
       workspace_ids: [keep!, changed!],
       operations: ['stop', 'stop'],
@@ -96,7 +115,7 @@ describe('lifecycle jobs', () => {
   it('cancels everything pending when nothing is due', async () => {
     await clearJobs();
     const [a] = await workspaces(1);
-    await insertLifecycleJobs.any(db.pool, {
+    await insertJobs({
       now: NOW,
       workspace_ids: [a!],
       operations: ['start'],
@@ -118,7 +137,7 @@ describe('lifecycle jobs', () => {
   it('acquires only due jobs, oldest deadline first, and marks them started', async () => {
     await clearJobs();
     const [early, late, future] = await workspaces(3);
-    await insertLifecycleJobs.any(db.pool, {
+    await insertJobs({
       now: NOW,
       workspace_ids: [late!, early!, future!],
       operations: ['stop', 'stop', 'stop'],
@@ -136,7 +155,7 @@ describe('lifecycle jobs', () => {
   it('two executors never acquire the same job (SKIP LOCKED)', async () => {
     await clearJobs();
     const ids = await workspaces(6);
-    await insertLifecycleJobs.any(db.pool, {
+    await insertJobs({
       now: NOW,
       workspace_ids: ids,
       operations: ids.map(() => 'stop'),
@@ -165,7 +184,7 @@ describe('lifecycle jobs', () => {
     await clearJobs();
     const fixture = await lifecycleWorkspace(db.pool);
     const [ws, other] = [fixture.workspaceId, (await lifecycleWorkspace(db.pool)).workspaceId];
-    const [job] = await insertLifecycleJobs.any(db.pool, {
+    const [job] = await insertJobs({
       now: NOW,
       workspace_ids: [ws],
       operations: ['stop'],
@@ -196,7 +215,7 @@ describe('lifecycle jobs', () => {
       }),
     ).toBeNull();
 
-    const [failing] = await insertLifecycleJobs.any(db.pool, {
+    const [failing] = await insertJobs({
       now: NOW,
       workspace_ids: [ws, other],
       operations: ['stop', 'stop'],
@@ -214,7 +233,7 @@ describe('lifecycle jobs', () => {
   it('fails jobs whose executor died, so the workspace is not blocked forever', async () => {
     await clearJobs();
     const [ws] = await workspaces(1);
-    await insertLifecycleJobs.any(db.pool, {
+    await insertJobs({
       now: NOW,
       workspace_ids: [ws!],
       operations: ['start'],
@@ -240,7 +259,7 @@ describe('lifecycle jobs', () => {
   it('keeps job logs in order, each line at most 1024 characters', async () => {
     await clearJobs();
     const [ws] = await workspaces(1);
-    const [job] = await insertLifecycleJobs.any(db.pool, {
+    const [job] = await insertJobs({
       now: NOW,
       workspace_ids: [ws!],
       operations: ['stop'],
@@ -273,7 +292,7 @@ describe('lifecycle job retention', () => {
     await clearJobs();
     const [old, cancelled, recent, open] = await workspaces(4);
     const at = (hoursAgo: number) => iso(new Date(NOW.getTime() - hoursAgo * 3_600_000));
-    const jobs = await insertLifecycleJobs.any(db.pool, {
+    const jobs = await insertJobs({
       now: NOW,
       workspace_ids: [old!, cancelled!, recent!, open!],
       operations: ['stop', 'stop', 'stop', 'start'],

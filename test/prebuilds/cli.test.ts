@@ -52,9 +52,9 @@ describe('prebuilds status and plan', () => {
     await waitForIdle(db.pool);
     const status = await cli('prebuilds', 'status');
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/^TEMPLATE +PRESET +VERSION +DESIRED +RUNNING +READY/);
+    expect(status.stdout).toMatch(/^TEMPLATE +PRESET +VERSION +DESIRED +SOURCE +RUNNING +READY/);
     expect(status.stdout).toMatch(
-      new RegExp(`${template} +warm +v1 +2 +2 +2 +0 +0 +0 +0 +healthy`),
+      new RegExp(`${template} +warm +v1 +2 +scheduled +2 +2 +0 +0 +0 +0 +healthy`),
     );
     const statusJson = JSON.parse((await cli('prebuilds', 'status', '--json')).stdout);
     expect(statusJson.presets.find((p: { id: string }) => p.id === presetId)).toMatchObject({

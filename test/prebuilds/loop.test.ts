@@ -5,12 +5,13 @@ import { Listener } from '../../src/db/listener.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createWorkspace } from '../../src/prebuilds/create-workspace.js';
 import type { PrebuildReconciler } from '../../src/prebuilds/reconciler.js';
-import { systemClock } from '../../src/util/clock.js';
+import { type Clock, systemClock } from '../../src/util/clock.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { createUser } from '../helpers/fixtures.js';
 import type { TestDaemon } from '../jobs/helpers.js';
 import {
   echoDaemon,
+  HOUR,
   push,
   readyPrebuilds,
   reconcilerFor,
@@ -38,8 +39,8 @@ afterAll(async () => {
 });
 
 /** A running reconciler whose interval never fires during a test: only wake-ups make passes. */
-async function startReconciler() {
-  const started = reconcilerFor(db, systemClock, { listener, debounceMs: 20 });
+async function startReconciler(clock: Clock = systemClock) {
+  const started = reconcilerFor(db, clock, { listener, debounceMs: 20 });
   const passes = vi.spyOn(started, 'reconcileOnce');
   await started.start();
   reconciler = started;
@@ -94,6 +95,35 @@ describe('the reconciler loop', () => {
     await vi.waitFor(() => expect(passes.mock.calls.length).toBeGreaterThanOrEqual(2), {
       timeout: 5_000,
     });
+  });
+
+  it('passes when a prebuild expires, without waiting for the interval (an hour)', async () => {
+    // The reconciler's clock runs with the real one, shifted by `skew` (moved by the test).
+    let skew = 0;
+    const clock = { now: () => new Date(Date.now() + skew) };
+    const { passes } = await startReconciler(clock);
+    const name = uniqueName('ttl');
+    const yaml = templateYaml(name, [{ name: 'p', instances: 1, ttlSecs: 3600 }]);
+    const preset = (await push(db, yaml)).presets.p as string;
+    await vi.waitFor(async () => expect(await readyPrebuilds(db.pool, preset)).toHaveLength(1), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    const [first] = await readyPrebuilds(db.pool, preset);
+    // Almost an hour later: the prebuild expires in 2 s. One pass on a NOTIFY sees that.
+    skew = HOUR - 2_000;
+    const before = passes.mock.calls.length;
+    await db.pool.query(sql.unsafe`SELECT pg_notify('prebuild_controller_reconcile', '{}')`);
+    await vi.waitFor(() => expect(passes.mock.calls.length).toBeGreaterThan(before));
+    // No NOTIFY comes at the expiry: only the pass scheduled for it replaces the prebuild.
+    await vi.waitFor(
+      async () => {
+        const ready = await readyPrebuilds(db.pool, preset);
+        expect(ready.map((p) => p.id)).not.toContain(first!.id);
+        expect(ready).toHaveLength(1);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
   });
 
   it('stops: no pass after stop, whatever arrives', async () => {

@@ -205,6 +205,10 @@ describe('loadSnapshot', () => {
       { name: 'failed-old', preset: 'P1', transition: 'start', status: 'failed' },
       { name: 'stopped-old', preset: 'P1', transition: 'stop', status: 'succeeded' },
     ]);
+    // stopped-new, stopped 10 minutes ago, leaves the 1-hour grace period 50 minutes from now.
+    expect(snapshot.graceEndsAt?.toISOString()).toBe(
+      new Date(NOW.getTime() + 50 * MIN + 1).toISOString(),
+    );
   });
 
   it('returns consecutive creation failures since the last success, within the lookback', () => {

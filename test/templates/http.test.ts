@@ -111,7 +111,7 @@ describe('POST /api/v1/templates', () => {
     expect(body.details).toEqual([
       {
         path: 'lifecycle.default_ttl',
-        message: 'must be a duration such as "30m", "8h", "7d", "1h30m" or "0"',
+        message: 'must be a duration such as "30m", "8h", "7d", "1h30m" or 0',
       },
       {
         path: 'presets[0].prebuilds.scheduling.schedule[0].cron',
@@ -206,6 +206,29 @@ describe('GET /api/v1/templates', () => {
         },
       ],
     });
+  });
+
+  it('leaves out a template whose stored row cannot be read, names it, and lists the others', async () => {
+    expect((await yamlPost(exampleNamed('broken-row'))).statusCode).toBe(201);
+    // As a push before duration bounds could store it: beyond 2^53, which no JS number holds.
+    await db.pool.query(
+      sql.unsafe`UPDATE templates SET default_ttl = 86400000000000000 WHERE name = 'broken-row'`,
+    );
+    const response = await app.inject({ method: 'GET', url: '/api/v1/templates', headers: auth });
+    expect(response.statusCode).toBe(200);
+    const body = response.json<{
+      templates: { name: string }[];
+      unreadable: { id: string; name: string; error: string }[];
+    }>();
+    expect(body.templates.map((t) => t.name)).toEqual(['dev-env', 'json-template']);
+    expect(body.unreadable).toEqual([
+      {
+        id: expect.any(String),
+        name: 'broken-row',
+        error:
+          'default_ttl: stored value 86400000000000000 is beyond the range this version reads (2^53)',
+      },
+    ]);
   });
 });
 

@@ -406,7 +406,11 @@ describe('planPush (dry run)', () => {
 describe('listTemplates', () => {
   it('shows active versions, presets, prebuild config and the schedule now', async () => {
     // Monday 2026-11-23 15:00 UTC = 10:00 in New York, 16:00 in Berlin.
-    const templates = await listTemplates(db.pool, new Date('2026-11-23T15:00:00Z'));
+    const { templates, unreadable } = await listTemplates(
+      db.pool,
+      new Date('2026-11-23T15:00:00Z'),
+    );
+    expect(unreadable).toEqual([]);
     const devEnv = templates.find((t) => t.name === 'dev-env');
     expect(devEnv?.active_version?.name).toBe('v3');
     expect(devEnv?.organization).toBe('default');

@@ -63,6 +63,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, env)).toThrow(new ConfigError(message));
   });
 
+  it('bounds every duration: timers at 24d, retention at 3650d', () => {
+    expect(() => loadConfig({}, { PREBUILD_CONTROLLER_RECONCILE_INTERVAL: '1000000000d' })).toThrow(
+      new ConfigError(
+        'invalid configuration: PREBUILD_CONTROLLER_RECONCILE_INTERVAL (flag --reconcile-interval): must be at most 24d, got "1000000000d"',
+      ),
+    );
+    expect(
+      loadConfig({}, { PREBUILD_CONTROLLER_RECONCILE_INTERVAL: '24d' }).reconcileInterval,
+    ).toBe(24 * 86_400_000);
+    expect(
+      loadConfig({}, { PREBUILD_CONTROLLER_NOTIFICATION_RETENTION: '3650d' }).notificationRetention,
+    ).toBe(3650 * 86_400_000);
+    expect(() => loadConfig({}, { PREBUILD_CONTROLLER_NOTIFICATION_RETENTION: '3651d' })).toThrow(
+      /must be at most 3650d, got "3651d"/,
+    );
+  });
+
   it('names the flag when the bad value came from a flag', () => {
     expect(() => loadConfig({ embeddedPgPort: '80' }, {})).toThrow(
       'invalid configuration: --embedded-pg-port (env PREBUILD_CONTROLLER_EMBEDDED_PG_PORT): "80" must be a whole number from 1024 to 65535',

@@ -28,6 +28,25 @@ describe('WakeLoop', () => {
     expect(await loop.stop(far())).toBe(true);
   });
 
+  it('runs the next round when the previous one says it is due, before the interval', async () => {
+    let rounds = 0;
+    const loop = new WakeLoop({
+      // The first round knows something changes in 20 ms; the interval is a minute.
+      round: async () => {
+        rounds += 1;
+        return rounds === 1 ? 20 : null;
+      },
+      intervalMs: 60_000,
+      log: silentLogger(),
+      what: 'test round',
+    });
+    loop.start();
+    await vi.waitFor(() => expect(rounds).toBe(2), { timeout: 5_000 });
+    await tick(50);
+    expect(rounds).toBe(2);
+    await loop.stop(far());
+  });
+
   it('keeps going after a round throws', async () => {
     let rounds = 0;
     const loop = new WakeLoop({

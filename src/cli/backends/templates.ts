@@ -1,10 +1,12 @@
 import type { TemplateConfig } from '../../templates/config-schema.js';
 import { approveExecCommand } from '../../templates/exec-approval.js';
-import { listTemplates, type TemplateSummary } from '../../templates/list.js';
+import { listTemplates } from '../../templates/list.js';
 import { planPush, type PushPlan, pushTemplate, type PushResult } from '../../templates/push.js';
 import { withDatabase } from '../database.js';
 import { ApiClient } from './http.js';
 import { apiTarget } from './target.js';
+
+export type TemplateList = Awaited<ReturnType<typeof listTemplates>>;
 
 /** A config file as read (`text`) and as validated here (`config`). */
 export interface TemplateFile {
@@ -16,7 +18,7 @@ export interface TemplateFile {
 export interface TemplatesClient {
   push(file: TemplateFile): Promise<PushResult>;
   plan(file: TemplateFile): Promise<PushPlan>;
-  list(): Promise<readonly TemplateSummary[]>;
+  list(): Promise<TemplateList>;
 }
 
 function databaseTemplates(flags: Record<string, unknown>): TemplatesClient {
@@ -43,7 +45,7 @@ function apiTemplates(api: ApiClient): TemplatesClient {
       return { ...body, templateCreated: body.changed && body.version.name === 'v1' };
     },
     plan: async (file) => (await post<{ plan: PushPlan }>(file, true)).body.plan,
-    list: async () => (await api.get<{ templates: TemplateSummary[] }>('/templates')).templates,
+    list: () => api.get<TemplateList>('/templates'),
   };
 }
 

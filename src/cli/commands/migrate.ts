@@ -10,19 +10,24 @@ export function registerMigrate(program: Command): void {
   const command = program
     .command('migrate')
     .description('apply pending database migrations and exit (safe to run from several replicas)');
-  addSettings(command, DATABASE_SETTINGS).action(async (flags: Record<string, unknown>) => {
-    const config = loadConfig(flags);
-    const logger = createLogger({ level: config.logLevel, fd: 2 });
-    const database = await resolveDatabase(config, logger);
-    try {
-      const applied = await migrate(database.url, logger);
-      process.stdout.write(
-        applied.length === 0
-          ? `database ${redactUrl(database.url)} is up to date\n`
-          : `applied ${applied.length} migration(s) to ${redactUrl(database.url)}: ${applied.join(', ')}\n`,
-      );
-    } finally {
-      await database.stop();
-    }
-  });
+  addSettings(command, [...DATABASE_SETTINGS, 'migrationLockTimeout']).action(
+    async (flags: Record<string, unknown>) => {
+      const config = loadConfig(flags);
+      const logger = createLogger({ level: config.logLevel, fd: 2 });
+      const database = await resolveDatabase(config, logger);
+      try {
+        const applied = await migrate(database.url, logger, undefined, {
+          connectTimeoutMs: config.databaseConnectTimeout,
+          lockTimeoutMs: config.migrationLockTimeout,
+        });
+        process.stdout.write(
+          applied.length === 0
+            ? `database ${redactUrl(database.url)} is up to date\n`
+            : `applied ${applied.length} migration(s) to ${redactUrl(database.url)}: ${applied.join(', ')}\n`,
+        );
+      } finally {
+        await database.stop();
+      }
+    },
+  );
 }

@@ -12,6 +12,19 @@ function pausedLine(paused: boolean): string {
     : '';
 }
 
+type PresetStatus = Status['presets'][number];
+
+/**
+ * The SOURCE column: what decided DESIRED (`scheduled`, `expression`, `forecast`, or a
+ * `*_fallback` to the scheduled target); a forecast adds its expected hit rate, lambda and L.
+ */
+function sourceCell(p: PresetStatus): string {
+  const f = p.forecast;
+  if (p.target_source !== 'forecast' || f === null) return p.target_source;
+  const rate = (f.expected_hit_rate * 100).toFixed(1);
+  return `forecast ${rate}% (${f.claim_rate_per_minute.toFixed(2)}/min, L ${Math.round(f.lead_time_s)}s)`;
+}
+
 /** `prebuilds status`: one line per preset. */
 export function formatStatus(status: Status): string {
   if (status.presets.length === 0) {
@@ -25,6 +38,7 @@ export function formatStatus(status: Status): string {
     p.preset,
     p.active_version ? p.template_version : `${p.template_version} (old)`,
     String(p.desired),
+    sourceCell(p),
     String(p.running),
     String(p.ready),
     String(p.starting),
@@ -46,6 +60,7 @@ export function formatStatus(status: Status): string {
       'PRESET',
       'VERSION',
       'DESIRED',
+      'SOURCE',
       'RUNNING',
       'READY',
       'STARTING',
@@ -60,9 +75,14 @@ export function formatStatus(status: Status): string {
     rows,
   );
   const notes = status.presets
-    .filter((p) => p.creation_blocked || p.inactive_reason || p.schedule.error)
+    .filter((p) => p.creation_blocked || p.inactive_reason || p.schedule.error || p.target_error)
     .map((p) => {
-      const why = [p.inactive_reason, p.creation_blocked, p.schedule.error].filter(Boolean);
+      const autoscaling = p.target_error
+        ? `autoscaling: ${p.target_error} (scheduled target ${p.scheduled_target} applies)`
+        : null;
+      const why = [p.inactive_reason, p.creation_blocked, p.schedule.error, autoscaling].filter(
+        Boolean,
+      );
       return `  ${p.template}/${p.preset} (${p.template_version}): ${why.join('; ')}`;
     });
   return pausedLine(status.paused) + table + (notes.length ? `\n${notes.join('\n')}\n` : '');

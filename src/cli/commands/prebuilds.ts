@@ -14,6 +14,8 @@ const DECISION_SETTINGS: readonly SettingKey[] = [
   'backoffLookback',
   'failureHardLimit',
   'prebuildCleanupGrace',
+  'autoscalingMaxTarget',
+  'autoscalingDefaultLeadTime',
 ];
 
 const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';

@@ -7,6 +7,7 @@ import { Listener } from '../../db/listener.js';
 import { migrate } from '../../db/migrate.js';
 import { createDbPool } from '../../db/pool.js';
 import { databaseReadiness } from '../../db/readiness.js';
+import { waitForDatabase } from '../../db/wait.js';
 import { startMetricsServer } from '../../http/metrics-server.js';
 import { createDaemonHost } from '../../jobs/host.js';
 import { jobMetricsFor, setDefaultJobMetrics } from '../../jobs/metrics.js';
@@ -87,6 +88,7 @@ export function registerProvisionerd(program: Command): void {
     ...DATABASE_SETTINGS,
     'databasePoolSize',
     'databaseStatementTimeout',
+    'migrationLockTimeout',
     'metricsListen',
     'logRequests',
     'jobPollInterval',
@@ -111,16 +113,22 @@ export function registerProvisionerd(program: Command): void {
     const database = await resolveDatabase(config, logger);
     const cleanup: (() => Promise<void>)[] = [() => database.stop()];
     try {
-      await migrate(database.url, logger);
+      const connectTimeoutMs = config.databaseConnectTimeout;
+      await waitForDatabase(database.url, logger, { connectTimeoutMs });
+      await migrate(database.url, logger, undefined, {
+        connectTimeoutMs,
+        lockTimeoutMs: config.migrationLockTimeout,
+      });
       const poolSize = config.databasePoolSize ?? Math.min(50, 2 + daemon.concurrency * 2);
       const pool = await createDbPool(database.url, {
         logger,
         applicationName: 'prebuild-controller provisionerd',
         maximumPoolSize: poolSize,
         statementTimeoutMs: config.databaseStatementTimeout,
+        connectTimeoutMs,
       });
       cleanup.push(() => pool.end());
-      const listener = new Listener(database.url, logger);
+      const listener = new Listener(database.url, logger, { connectTimeoutMs });
       await listener.start();
       cleanup.push(() => listener.stop());
       const registry = createRegistry();

@@ -8,7 +8,8 @@ import {
   simulationSvg,
   simulationText,
 } from '../../autoscaling/simulate/index.js';
-import { runSimulations } from '../../autoscaling/simulate/run.js';
+import { activePolicy, recordedDemand } from '../../autoscaling/simulate/database.js';
+import { runSimulations, type SimulationReport } from '../../autoscaling/simulate/run.js';
 import {
   type DemandSource,
   presetPolicy,
@@ -19,9 +20,12 @@ import {
 } from '../../autoscaling/simulate/sources.js';
 import { parseInstant, TraceError } from '../../autoscaling/simulate/trace.js';
 import { loadConfig } from '../../config/load.js';
+import type { Db } from '../../db/sql-files.js';
+import { systemClock } from '../../util/clock.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import { CliError } from '../errors.js';
-import { addSettings } from '../options.js';
+import { withDatabase } from '../database.js';
+import { addSettings, DATABASE_SETTINGS } from '../options.js';
 import { loadValidConfig } from './template-io.js';
 
 interface SimulateFlags {
@@ -30,6 +34,7 @@ interface SimulateFlags {
   readonly preset?: string;
   readonly compare?: string;
   readonly template?: string;
+  readonly organization?: string;
   readonly from?: string;
   readonly to?: string;
   readonly leadTime?: string;
@@ -68,35 +73,14 @@ function configPolicy(file: string, preset: () => string | undefined): PolicySou
   };
 }
 
-/**
- * The sources for the flags. Trace mode: a CSV trace and template files. The database mode
- * (--template T --preset P: recorded attempts and the active policy) plugs in here with its own
- * DemandSource and PolicySource.
- */
-function sourcesFor(flags: SimulateFlags): { demand: DemandSource; policies: PolicySource[] } {
-  if (flags.template !== undefined) {
-    if (flags.trace !== undefined) {
-      throw new CliError('give either --trace (a CSV trace) or --template (recorded demand)', 2);
-    }
-    throw new CliError(
-      'prebuilds simulate --template T --preset P replays recorded claim attempts and needs the database mode, which is not available yet; replay a trace instead: --trace FILE --config FILE [--preset P]',
-      2,
-    );
-  }
-  if (flags.trace === undefined) {
-    throw new CliError(
-      'say what demand to replay: --trace FILE --config FILE [--preset P] (the database mode, --template T --preset P, is not available yet)',
-      2,
-    );
-  }
-  if (flags.config === undefined) {
-    throw new CliError(
-      '--trace needs --config FILE: the template config whose policy to replay',
-      2,
-    );
-  }
+interface Sources {
+  readonly demand: DemandSource;
+  readonly policies: PolicySource[];
+}
+
+/** The first policy (a file, or the database's active one), then --compare's for its preset. */
+function policiesFor(flags: SimulateFlags, first: PolicySource): PolicySource[] {
   let resolved: string | undefined = flags.preset;
-  const first = configPolicy(flags.config, () => flags.preset);
   const policies: PolicySource[] = [
     {
       async load() {
@@ -107,7 +91,61 @@ function sourcesFor(flags: SimulateFlags): { demand: DemandSource; policies: Pol
     },
   ];
   if (flags.compare !== undefined) policies.push(configPolicy(flags.compare, () => resolved));
-  return { demand: traceDemand(flags.trace), policies };
+  return policies;
+}
+
+/** Trace mode: a CSV trace and template files, no database. */
+function traceSources(flags: SimulateFlags): Sources {
+  if (flags.trace === undefined) {
+    throw new CliError(
+      'say what demand to replay: --trace FILE --config FILE [--preset P], or the recorded attempts with --template T --preset P',
+      2,
+    );
+  }
+  if (flags.config === undefined) {
+    throw new CliError(
+      '--trace needs --config FILE: the template config whose policy to replay',
+      2,
+    );
+  }
+  return {
+    demand: traceDemand(flags.trace),
+    policies: policiesFor(
+      flags,
+      configPolicy(flags.config, () => flags.preset),
+    ),
+  };
+}
+
+/**
+ * Database mode (--template T --preset P): the recorded attempts, and the preset's active policy
+ * unless --config FILE names another one.
+ */
+function databaseSources(
+  flags: SimulateFlags,
+  db: Db,
+  range: { from?: number; to?: number },
+): Sources {
+  const template = flags.template as string;
+  if (flags.preset === undefined) {
+    throw new CliError(
+      '--template needs --preset P: the preset whose recorded demand to replay',
+      2,
+    );
+  }
+  const ref = {
+    template,
+    preset: flags.preset,
+    ...(flags.organization !== undefined && { organization: flags.organization }),
+  };
+  const first =
+    flags.config !== undefined
+      ? configPolicy(flags.config, () => flags.preset)
+      : activePolicy(db, ref);
+  return {
+    demand: recordedDemand(db, ref, { ...range, now: systemClock.now() }),
+    policies: policiesFor(flags, first),
+  };
 }
 
 async function simulateCommand(flags: SimulateFlags & Record<string, unknown>): Promise<void> {
@@ -115,19 +153,35 @@ async function simulateCommand(flags: SimulateFlags & Record<string, unknown>): 
   const from = instantFlag(flags.from, '--from');
   const to = instantFlag(flags.to, '--to');
   const leadTimeMs = leadTimeFlag(flags.leadTime);
-  const sources = sourcesFor(flags);
-  try {
+  const range = { ...(from !== undefined && { from }), ...(to !== undefined && { to }) };
+  const run = async (sources: Sources) => {
     const presets: PresetPolicy[] = [];
     // In order: --compare uses the preset the first config resolved.
     for (const source of sources.policies) presets.push(await source.load());
     const demand = await sources.demand.load();
-    const reports = runSimulations(demand, presets, {
-      ...(from !== undefined && { from }),
-      ...(to !== undefined && { to }),
+    return runSimulations(demand, presets, {
+      ...range,
       ...(leadTimeMs !== undefined && { leadTimeMs }),
       reconcileIntervalMs: config.reconcileInterval,
       settings: autoscalingSettingsFromConfig(config),
     });
+  };
+  try {
+    let reports: SimulationReport[];
+    if (flags.template !== undefined) {
+      if (flags.trace !== undefined) {
+        throw new CliError('give either --trace (a CSV trace) or --template (recorded demand)', 2);
+      }
+      if (flags.preset === undefined) {
+        throw new CliError(
+          '--template needs --preset P: the preset whose recorded demand to replay',
+          2,
+        );
+      }
+      reports = await withDatabase(flags, ({ pool }) => run(databaseSources(flags, pool, range)));
+    } else {
+      reports = await run(traceSources(flags));
+    }
     if (flags.svg !== undefined) await writeFile(flags.svg, simulationSvg(reports));
     process.stdout.write(
       flags.json === true ? simulationJsonText(reports) : simulationText(reports),
@@ -162,7 +216,11 @@ export function registerSimulate(prebuilds: Command): void {
       )
       .option(
         '--template <name>',
-        'database mode: replay the recorded attempts and active policy of this template (not available yet)',
+        "database mode: replay this template's recorded claim attempts (with --preset), against the preset's active policy unless --config names one",
+      )
+      .option(
+        '--organization <name>',
+        'database mode: the organization of --template, when several have a template of that name',
       )
       .option('--from <iso>', 'start, ISO-8601 (default: the start of the first attempt hour)')
       .option('--to <iso>', 'end, exclusive (default: the end of the last attempt hour)')
@@ -175,6 +233,11 @@ export function registerSimulate(prebuilds: Command): void {
         'print {"preset","from","to","lead_time_s","policy","attempts","hits","misses","hit_rate","prebuild_hours","idle_prebuild_hours","days":[...]} ({"a","b"} with --compare)',
       )
       .option('--svg <file>', 'also draw demand, target and eligible prebuilds over time'),
-    ['reconcileInterval', 'autoscalingMaxTarget', 'autoscalingDefaultLeadTime'],
+    [
+      ...DATABASE_SETTINGS,
+      'reconcileInterval',
+      'autoscalingMaxTarget',
+      'autoscalingDefaultLeadTime',
+    ],
   ).action(simulateCommand);
 }

@@ -100,8 +100,15 @@ export function registerTemplate(program: Command): void {
       .option('--json', 'print {"templates": [...]} as the API does'),
     DATABASE_SETTINGS,
   ).action(async (flags: Record<string, unknown>) => {
-    const templates = await templatesClient(flags).list();
-    process.stdout.write(flags.json === true ? json({ templates }) : formatTemplateList(templates));
+    const { templates, unreadable } = await templatesClient(flags).list();
+    process.stdout.write(
+      flags.json === true ? json({ templates, unreadable }) : formatTemplateList(templates),
+    );
+    for (const bad of unreadable) {
+      process.stderr.write(
+        `prebuild-controller: template ${bad.name} (${bad.id}) left out: its stored row cannot be read: ${bad.error}\n`,
+      );
+    }
   });
 
   template

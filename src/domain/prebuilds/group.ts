@@ -1,4 +1,5 @@
 import {
+  type AutoscalingInput,
   type GlobalSnapshot,
   PREBUILDS_SYSTEM_USER_ID,
   type PresetRow,
@@ -13,6 +14,7 @@ interface Bucket {
   pendingInactive: number;
   backoff: PresetSnapshot['backoff'];
   failureStreak: PresetSnapshot['failureStreak'];
+  autoscaling: AutoscalingInput | null;
 }
 
 /**
@@ -33,6 +35,7 @@ export function groupByPreset(snapshot: GlobalSnapshot): PresetSnapshot[] {
       pendingInactive: 0,
       backoff: null,
       failureStreak: null,
+      autoscaling: null,
     });
   }
   const bucket = (presetId: string | null) =>
@@ -62,6 +65,10 @@ export function groupByPreset(snapshot: GlobalSnapshot): PresetSnapshot[] {
   for (const row of snapshot.failureStreaks) {
     const target = bucket(row.presetId);
     if (target) target.failureStreak = row;
+  }
+  for (const row of snapshot.autoscaling ?? []) {
+    const target = bucket(row.presetId);
+    if (target) target.autoscaling = row;
   }
   return snapshot.presets.map((preset: PresetRow) => ({
     preset,

@@ -1,3 +1,5 @@
+import type { AutoscalingSettings } from '../autoscaling/types.js';
+
 /** Tunables of the reconciler's decision; every duration is milliseconds. */
 export interface PrebuildOptions {
   /** Wait after the first creation failure; doubles with each further failure. */
@@ -10,6 +12,8 @@ export interface PrebuildOptions {
   readonly failureHardLimit: number;
   /** Stopped or failed prebuilds are deleted this long after their last build finished. */
   readonly cleanupGraceMs: number;
+  /** Bounds of autoscaling policies; absent = DEFAULT_AUTOSCALING_SETTINGS. */
+  readonly autoscaling?: AutoscalingSettings;
 }
 
 export const DEFAULT_PREBUILD_OPTIONS: PrebuildOptions = Object.freeze({
@@ -26,7 +30,14 @@ export function validatePrebuildOptions(options: PrebuildOptions): string[] {
   const check = (field: keyof PrebuildOptions, ok: boolean, message: string) => {
     if (!ok) problems.push(`${field}: ${message}`);
   };
-  for (const field of Object.keys(DEFAULT_PREBUILD_OPTIONS) as (keyof PrebuildOptions)[]) {
+  const counts = [
+    'backoffBaseMs',
+    'backoffCapMs',
+    'backoffLookbackMs',
+    'failureHardLimit',
+    'cleanupGraceMs',
+  ] as const;
+  for (const field of counts) {
     const value = options[field];
     check(field, Number.isSafeInteger(value) && value >= 0, 'must be a whole number >= 0');
   }

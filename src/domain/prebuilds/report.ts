@@ -1,3 +1,4 @@
+import type { TargetDecision } from '../autoscaling/types.js';
 import { nextChange } from '../schedule/evaluate.js';
 import type { PrebuildAction } from './actions.js';
 import type { PresetPlan } from './plan.js';
@@ -35,6 +36,28 @@ function identity(preset: PresetRow) {
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
+/**
+ * How `desired` was decided: the instances/schedule result, the source (`scheduled`,
+ * `expression`, `expression_fallback`, `forecast`, `forecast_fallback`), why a policy fell back,
+ * and a forecast's figures (lambda in claim attempts per minute, lead time L, expected hit rate).
+ */
+export function targetJson(target: TargetDecision) {
+  const { forecast } = target;
+  return {
+    scheduled_target: target.scheduledTarget,
+    target_source: target.source,
+    target_error: target.error,
+    forecast: forecast
+      ? {
+          claim_rate_per_minute: forecast.lambdaPerMinute,
+          lead_time_s: forecast.leadTimeMs / 1000,
+          lead_time_source: forecast.leadTimeSource,
+          expected_hit_rate: forecast.expectedHitRate,
+        }
+      : null,
+  };
+}
+
 export function presetStatusJson(plan: PresetPlan, now: Date) {
   const { preset, state } = plan;
   const change = state.active
@@ -52,6 +75,7 @@ export function presetStatusJson(plan: PresetPlan, now: Date) {
     active: state.active,
     inactive_reason: state.inactiveReason,
     desired: state.desired,
+    ...targetJson(state.target),
     running: state.running,
     ready: state.eligible,
     valid: state.valid,
@@ -108,6 +132,7 @@ export function presetPlanJson(plan: PresetPlan) {
   return {
     ...identity(plan.preset),
     desired: plan.state.desired,
+    ...targetJson(plan.state.target),
     status: plan.state.status,
     status_change: change,
     creation_blocked: plan.state.creationBlocked,

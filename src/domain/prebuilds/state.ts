@@ -1,3 +1,6 @@
+import { decideTarget } from '../autoscaling/decide.js';
+import { DEFAULT_AUTOSCALING_SETTINGS } from '../autoscaling/defaults.js';
+import { DEMAND_WINDOWS, type DemandWindows, type TargetDecision } from '../autoscaling/types.js';
 import type { DesiredResolver, DesiredResult } from '../schedule/types.js';
 import { backoffUntil } from './backoff.js';
 import { type Classified, classify } from './classify.js';
@@ -23,6 +26,11 @@ export interface PresetState {
   /** Why the preset gets no prebuilds (desired 0), or null when active. */
   readonly inactiveReason: string | null;
   readonly desired: number;
+  /**
+   * How `desired` was decided: the scheduled target (instances/schedules) and, with an
+   * autoscaling policy, its source, fallback reason and forecast figures. Inactive: 0, scheduled.
+   */
+  readonly target: TargetDecision;
   /** null when the preset is inactive (no schedule applies). */
   readonly schedule: ScheduleInForce | null;
   /** Running prebuilds, expired ones included (Coder's `running` gauge). */
@@ -97,6 +105,60 @@ function resolve(
   };
 }
 
+const zeroWindows = (): DemandWindows['claims'] =>
+  Object.fromEntries(DEMAND_WINDOWS.map((w) => [w, 0])) as DemandWindows['claims'];
+const NO_DEMAND: DemandWindows = { claims: zeroWindows(), misses: zeroWindows() };
+
+const scheduledOnly = (desired: number): TargetDecision => ({
+  desired,
+  scheduledTarget: desired,
+  source: 'scheduled',
+  error: null,
+  forecast: null,
+});
+
+/** The autoscaling decision of an active preset over its scheduled target. */
+function decide(
+  ps: PresetSnapshot,
+  scheduledTarget: number,
+  counts: { valid: number; eligible: number; expired: number },
+  now: Date,
+  options: PrebuildOptions,
+): TargetDecision {
+  const { preset } = ps;
+  const unreadable = preset.autoscalingError ?? null;
+  if (unreadable !== null) {
+    return {
+      ...scheduledOnly(scheduledTarget),
+      source: unreadable.kind === 'forecast' ? 'forecast_fallback' : 'expression_fallback',
+      error: unreadable.message,
+    };
+  }
+  const policy = preset.autoscaling ?? null;
+  if (policy === null) return scheduledOnly(scheduledTarget);
+  const input = ps.autoscaling ?? null;
+  return decideTarget(
+    policy,
+    {
+      scheduledTarget,
+      counts: {
+        running: counts.valid,
+        eligible: counts.eligible,
+        starting: ps.inProgress.start,
+        stopping: ps.inProgress.stop,
+        deleting: ps.inProgress.delete,
+        expired: counts.expired,
+      },
+      demand: input?.demand ?? NO_DEMAND,
+      history: input?.history ?? null,
+      measuredLeadTimeMs: input?.measuredLeadTimeMs ?? null,
+      timezone: preset.schedulingTimezone,
+    },
+    now,
+    options.autoscaling ?? DEFAULT_AUTOSCALING_SETTINGS,
+  );
+}
+
 export function calculateState(
   ps: PresetSnapshot,
   now: Date,
@@ -108,9 +170,19 @@ export function calculateState(
   const whyInactive = inactiveReason(preset);
   const active = whyInactive === null;
   const { valid, expired, cleanupDue } = classified;
-  const { desired, schedule } = active
-    ? resolve(preset, now, resolveDesired)
-    : { desired: 0, schedule: null };
+  const scheduled = active ? resolve(preset, now, resolveDesired) : { desired: 0, schedule: null };
+  const { schedule } = scheduled;
+  const eligible = active ? valid.filter((prebuild) => prebuild.ready).length : 0;
+  const target = active
+    ? decide(
+        ps,
+        scheduled.desired,
+        { valid: valid.length, eligible, expired: expired.length },
+        now,
+        options,
+      )
+    : scheduledOnly(0);
+  const desired = target.desired;
 
   const starting = ps.inProgress.start;
   const missing = active ? Math.min(Math.max(desired - valid.length - starting, 0), desired) : 0;
@@ -148,10 +220,11 @@ export function calculateState(
     active,
     inactiveReason: whyInactive,
     desired,
+    target,
     schedule,
     running: valid.length + expired.length,
     valid: valid.length,
-    eligible: active ? valid.filter((prebuild) => prebuild.ready).length : 0,
+    eligible,
     expired: expired.length,
     extraneous: active ? Math.max(valid.length - desired, 0) : 0,
     starting,

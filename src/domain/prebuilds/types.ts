@@ -1,3 +1,4 @@
+import type { AutoscalingPolicy, DemandHistory, DemandWindows } from '../autoscaling/types.js';
 import type { PrebuildSchedule } from '../schedule/types.js';
 
 /** Owner of every prebuilt workspace (the same id as Coder's). */
@@ -31,6 +32,25 @@ export interface PresetRow {
   readonly lastInvalidatedAt: Date | null;
   /** Creation builds before this instant count neither for backoff nor for the hard limit. */
   readonly failureLimitResetAt: Date | null;
+  /** Demand-aware pool size (`prebuilds.autoscaling`); null or absent = none. */
+  readonly autoscaling?: AutoscalingPolicy | null;
+  /** Why the stored policy could not be read (the scheduled target applies), else null. */
+  readonly autoscalingError?: {
+    readonly kind: AutoscalingPolicy['kind'];
+    readonly message: string;
+  } | null;
+}
+
+/**
+ * What an autoscaling policy decides from besides the pool's own counts, per preset: the claim
+ * windows, and for forecasts the demand history and the measured lead time. Absent = no claim
+ * recorded in the windows, no history loaded, no measurement.
+ */
+export interface AutoscalingInput {
+  readonly presetId: string;
+  readonly demand: DemandWindows;
+  readonly history: DemandHistory | null;
+  readonly measuredLeadTimeMs: number | null;
 }
 
 /** A prebuild whose latest build is a succeeded start. */
@@ -98,6 +118,13 @@ export interface GlobalSnapshot {
   readonly stoppedOrFailed: readonly StoppedOrFailedPrebuild[];
   readonly backoffs: readonly BackoffInput[];
   readonly failureStreaks: readonly FailureStreak[];
+  /**
+   * When the first stopped or failed prebuild still within the cleanup grace period leaves it
+   * (is due for deletion); null or absent when there is none.
+   */
+  readonly graceEndsAt?: Date | null;
+  /** Inputs of the presets' autoscaling policies (see AutoscalingInput); absent = none. */
+  readonly autoscaling?: readonly AutoscalingInput[];
 }
 
 /** One preset's share of the snapshot. */
@@ -109,4 +136,5 @@ export interface PresetSnapshot {
   readonly pendingInactive: number;
   readonly backoff: BackoffInput | null;
   readonly failureStreak: FailureStreak | null;
+  readonly autoscaling?: AutoscalingInput | null;
 }

@@ -80,6 +80,8 @@ describe('planTick', () => {
         operation: 'stop',
         reason: 'autostop',
         deadline: t('2025-06-04T11:30:00Z'),
+        buildId: 'b-1',
+        openJobId: null,
       },
     ]);
     expect(result.reminders).toEqual(['remind']);

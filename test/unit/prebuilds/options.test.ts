@@ -9,7 +9,10 @@ import { prebuildOptionsFromConfig } from '../../../src/prebuilds/options.js';
 
 describe('prebuild options', () => {
   it('defaults: backoff 1m doubling to 30m over a 1h lookback, hard limit 3, cleanup after 1h', () => {
-    expect(prebuildOptionsFromConfig(loadConfig({}, {}))).toEqual(DEFAULT_PREBUILD_OPTIONS);
+    expect(prebuildOptionsFromConfig(loadConfig({}, {}))).toEqual({
+      ...DEFAULT_PREBUILD_OPTIONS,
+      autoscaling: { maxTarget: 100, defaultLeadTimeMs: 120_000 },
+    });
     expect(DEFAULT_PREBUILD_OPTIONS).toEqual({
       backoffBaseMs: 60_000,
       backoffCapMs: 1_800_000,
@@ -33,6 +36,7 @@ describe('prebuild options', () => {
       backoffLookbackMs: 7_200_000,
       failureHardLimit: 0,
       cleanupGraceMs: 600_000,
+      autoscaling: { maxTarget: 100, defaultLeadTimeMs: 120_000 },
     });
     expect(
       prebuildOptionsFromConfig(loadConfig({ failureHardLimit: '5' }, env)).failureHardLimit,

@@ -33,8 +33,9 @@ const failed = [
 
 describe('the prebuild tuples of GetPrebuildWorkspaces', () => {
   it('accepts running and stopped-or-failed prebuilds, and an empty list', () => {
-    expect(PrebuildWorkspacesRow.safeParse({ prebuilds: [running, failed] }).success).toBe(true);
-    expect(PrebuildWorkspacesRow.safeParse({ prebuilds: [] }).success).toBe(true);
+    const row = (prebuilds: unknown[]) => ({ prebuilds, grace_oldest_completed_at: null });
+    expect(PrebuildWorkspacesRow.safeParse(row([running, failed])).success).toBe(true);
+    expect(PrebuildWorkspacesRow.safeParse(row([])).success).toBe(true);
   });
 
   it.each([
@@ -47,7 +48,10 @@ describe('the prebuild tuples of GetPrebuildWorkspaces', () => {
     ['stopped without completion time', [...failed.slice(0, 10), null, 1]],
     ['unknown transition', [...failed.slice(0, 7), 'pause', ...failed.slice(8)]],
   ])('rejects a tuple with %s, naming the entry', (_why, tuple) => {
-    const result = PrebuildWorkspacesRow.safeParse({ prebuilds: [running, tuple] });
+    const result = PrebuildWorkspacesRow.safeParse({
+      prebuilds: [running, tuple],
+      grace_oldest_completed_at: null,
+    });
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path).toEqual(['prebuilds', 1]);
   });

@@ -51,6 +51,7 @@ describe('config to rows', () => {
         desired_instances: 0,
         invalidate_after_secs: 86400,
         scheduling_timezone: 'America/New_York',
+        autoscaling: null,
       },
       {
         name: 'eu-nix',
@@ -58,6 +59,7 @@ describe('config to rows', () => {
         desired_instances: 1,
         invalidate_after_secs: 0,
         scheduling_timezone: 'Europe/Berlin',
+        autoscaling: null,
       },
       {
         name: 'gpu',
@@ -65,6 +67,7 @@ describe('config to rows', () => {
         desired_instances: null,
         invalidate_after_secs: 0,
         scheduling_timezone: '',
+        autoscaling: null,
       },
     ]);
     expect(rows.parameters).toContainEqual({ preset: 'gpu', name: 'gpu', value: 'a100' });

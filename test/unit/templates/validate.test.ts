@@ -85,6 +85,49 @@ presets:
     expect(config.presets[0]?.prebuilds?.scheduling?.schedule[0]?.cron).toBe('* 8-18 * * 1-5');
   });
 
+  it('accepts the number 0 for every duration, as the docs write it', () => {
+    const result = validateTemplateText(`
+name: x
+provisioner: exec
+exec: { command: /bin/true, timeout: 0 }
+lifecycle:
+  default_ttl: 0
+  activity_bump: 0
+  failure_ttl: 0
+  time_til_dormant: 0
+  time_til_dormant_autodelete: 0
+  time_til_autostop_notify: 0
+`);
+    if (!result.ok) throw new Error(formatIssues(result.issues).join('\n'));
+    const { lifecycle, exec } = result.config;
+    expect(lifecycle).toMatchObject({
+      default_ttl: '0s',
+      activity_bump: '0s',
+      failure_ttl: '0s',
+      time_til_dormant: '0s',
+      time_til_dormant_autodelete: '0s',
+      time_til_autostop_notify: '0s',
+    });
+    expect(exec?.timeout).toBe('0s');
+  });
+
+  it('accepts every duration at its upper bound', () => {
+    expect(
+      problems((c) => {
+        c.provisioner = 'exec';
+        c.exec = { command: '/bin/true', timeout: '7d' };
+        c.lifecycle = {
+          default_ttl: '30d',
+          activity_bump: '720h',
+          failure_ttl: '365d',
+          time_til_dormant: '365d',
+          time_til_dormant_autodelete: '52w1d',
+          time_til_autostop_notify: '30d',
+        };
+      }),
+    ).toEqual([]);
+  });
+
   it('allows exec with the exec provisioner, and $schema', () => {
     expect(
       problems((c) => {
@@ -149,12 +192,40 @@ describe('every rule reports its path', () => {
     [
       'bad duration',
       (c) => ((c.lifecycle as Json).activity_bump = '1 hour'),
-      'lifecycle.activity_bump: must be a duration such as "30m", "8h", "7d", "1h30m" or "0"',
+      'lifecycle.activity_bump: must be a duration such as "30m", "8h", "7d", "1h30m" or 0',
     ],
     [
       'too short a duration',
       (c) => ((c.lifecycle as Json).time_til_dormant = '30s'),
-      'lifecycle.time_til_dormant: must be 0 or at least 1m',
+      'lifecycle.time_til_dormant: must be 0 (off) or from 1m to 365d, got "30s"',
+    ],
+    [
+      'a default TTL beyond 30 days (stored, it broke every template read)',
+      (c) => ((c.lifecycle as Json).default_ttl = '1000000000d'),
+      'lifecycle.default_ttl: must be 0 (off) or from 1m to 30d, got "1000000000d"',
+    ],
+    [
+      'a duration beyond 2^63 ms',
+      (c) => ((c.lifecycle as Json).activity_bump = '99999999999999999999w'),
+      'lifecycle.activity_bump: must be at most 30d, got "99999999999999999999w"',
+    ],
+    [
+      'an exec timeout beyond a week',
+      (c) => {
+        c.provisioner = 'exec';
+        c.exec = { command: '/bin/true', timeout: '8d' };
+      },
+      'exec.timeout: must be 0 (off) or from 1s to 7d, got "8d"',
+    ],
+    [
+      'a bare number other than 0 for a duration',
+      (c) => ((c.lifecycle as Json).failure_ttl = 3600),
+      'lifecycle.failure_ttl: a bare number is only accepted for 0: write the unit, e.g. "3600m" or "3600s"',
+    ],
+    [
+      'a duration of the wrong type',
+      (c) => ((c.lifecycle as Json).failure_ttl = true),
+      'lifecycle.failure_ttl: expected a duration such as "30m", "8h", "7d", "1h30m" or 0, got true',
     ],
     [
       'unknown weekday',
@@ -281,7 +352,7 @@ describe('every rule reports its path', () => {
         c.provisioner = 'exec';
         c.exec = { command: './x', timeout: '500ms' };
       },
-      'exec.timeout: must be 0 or at least 1s',
+      'exec.timeout: must be 0 (off) or from 1s to 7d, got "500ms"',
     ],
     [
       'exec claiming an admin push (only a push records that)',

@@ -1,11 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { parseQuery, splitNamedQueries } from '../../src/db/sql-text.js';
-import { packageRoot } from '../../src/util/paths.js';
 import { useTestDatabase } from '../helpers/db.js';
 import {
   createAgent,
@@ -16,20 +14,19 @@ import {
   createTemplateVersion,
   createUser,
 } from '../helpers/fixtures.js';
+import { findCoderSeed, SEED_DIR } from './seed-file.js';
 
 /**
  * Coder's prebuilds.sql (the seed the project was created from) must run unchanged against our
- * schema. The file is read from ../shared/seeds (beside the project in every checkout and CI
- * run) or from COMPAT_SEED_FILE; it is not copied into this repository.
+ * schema. This suite is not part of `npm test` (a user's clone has no ../shared): it runs as
+ * `npm run test:coder-compat`, which CI (.ci/run) runs after `npm test`.
  */
 function seedFile(): string {
-  if (process.env.COMPAT_SEED_FILE) return process.env.COMPAT_SEED_FILE;
-  const dir = join(packageRoot, '..', 'shared', 'seeds');
-  const file = existsSync(dir) ? readdirSync(dir).find((f) => f.startsWith('004_')) : undefined;
+  const file = findCoderSeed();
   if (!file) {
-    throw new Error(`Coder's prebuilds.sql seed not found in ${dir}; set COMPAT_SEED_FILE`);
+    throw new Error(`Coder's prebuilds.sql seed not found in ${SEED_DIR}; set COMPAT_SEED_FILE`);
   }
-  return join(dir, file);
+  return file;
 }
 
 /** sqlc's `@name` and `sqlc.narg('name')` become bound parameters; nothing else changes. */
