@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FEATURES } from '../../src/service/features.js';
+import { createToken } from '../../src/tokens/store.js';
 import { packageRoot } from '../../src/util/paths.js';
 import { buildTestApp, TEST_TOKEN, type TestApp } from '../helpers/app.js';
 import { type CliResult, runCli } from '../helpers/cli.js';
@@ -192,4 +193,39 @@ describe('the CLI over HTTP', () => {
       });
     },
   );
+
+  it('pushes a literal exec command only with an admin token', { timeout: 300_000 }, async () => {
+    const file = join(scratch, 'literal.yaml');
+    writeFileSync(
+      file,
+      'name: literal-exec\nprovisioner: exec\nexec:\n  command: ./build.sh --all\n',
+    );
+    const { token } = await createToken(
+      db.pool,
+      { name: 'ci-templates', role: 'template-admin', createdBy: 'test' },
+      new Date(),
+    );
+    const refused = await runCli(['template', 'push', file], {
+      PREBUILD_CONTROLLER_URL: url,
+      PREBUILD_CONTROLLER_TOKEN: token,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      "prebuild-controller: exec.command: a literal command in a template needs an admin token; name one of the daemons' commands instead (exec.command: NAME, defined with --exec-command NAME=COMMAND)\n",
+    );
+    // A named command is the template-admin's to choose.
+    const named = join(scratch, 'named.yaml');
+    writeFileSync(named, 'name: named-exec\nprovisioner: exec\nexec:\n  command: build\n');
+    expect(
+      ok(
+        await runCli(['template', 'push', named], {
+          PREBUILD_CONTROLLER_URL: url,
+          PREBUILD_CONTROLLER_TOKEN: token,
+        }),
+      ),
+    ).toBe('created template default/named-exec; version v1 is active\n');
+    expect(ok(await http('template', 'push', file))).toBe(
+      'created template default/literal-exec; version v1 is active\n',
+    );
+  });
 });
