@@ -1,5 +1,7 @@
 import { type Command, Option } from 'commander';
 
+import { addApiOptions } from './backends/target.js';
+
 import { flagName, type SettingDefinition, type SettingKey, SETTINGS } from '../config/settings.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -30,3 +32,11 @@ export const DATABASE_SETTINGS = [
   'embeddedPgPort',
   'logLevel',
 ] as const;
+
+/**
+ * addSettings for a command with an API equivalent: also --url, --token and --token-file, which
+ * send it to a controller over HTTP instead of the database.
+ */
+export function addClientSettings(command: Command, keys: readonly SettingKey[]): Command {
+  return addApiOptions(addSettings(command, keys));
+}

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 
 import type { Command } from 'commander';
 
-import { findActivePresets } from '../../prebuilds/admin.js';
 import { CliError } from '../errors.js';
-import { addSettings, DATABASE_SETTINGS } from '../options.js';
+import { addClientSettings, DATABASE_SETTINGS } from '../options.js';
 import { runCreate } from './workspace-create.js';
 
 /** `<preset>-<6 hex>`, reduced to what a workspace name allows. */
@@ -21,7 +20,7 @@ export function defaultWorkspaceName(preset: string): string {
  * is ready), the shortcut of `workspaces create` for demos and scripts.
  */
 export function registerClaim(program: Command): void {
-  addSettings(
+  addClientSettings(
     program
       .command('claim')
       .description(
@@ -44,8 +43,8 @@ export function registerClaim(program: Command): void {
       throw new CliError(`--preset ${ref} names template ${fromRef} but --template is ${flag}`, 2);
     }
     const templateName = flag ?? fromRef ?? null;
-    await runCreate(flags, async (pool) => {
-      const found = await findActivePresets(pool, presetName, templateName, organization);
+    await runCreate(flags, async (client) => {
+      const found = await client.presets(presetName, templateName, organization);
       if (found.length === 0) {
         throw new CliError(`no preset "${ref}" on the active version of a template`);
       }

@@ -1,48 +1,11 @@
 import type { Command } from 'commander';
-import type { DatabasePool } from 'slonik';
 
-import { loadConfig } from '../../config/load.js';
-import { resolveDatabase } from '../../db/connect.js';
-import { createDbPool } from '../../db/pool.js';
-import {
-  cancelJob,
-  FINISHED_STATUSES,
-  getJob,
-  type JobLogLine,
-  type JobView,
-  listJobLogs,
-} from '../../jobs/service.js';
+import { FINISHED_STATUSES, type JobLogLine, type JobView } from '../../jobs/service.js';
 import { sleep } from '../../jobs/sleep.js';
 import { formatTags } from '../../jobs/tags.js';
-import { createLogger } from '../../log/logger.js';
-import { systemClock } from '../../util/clock.js';
+import { type JobsClient, withJobsClient } from '../backends/jobs.js';
 import { CliError } from '../errors.js';
-import { cliPrincipal } from '../principal.js';
-import { addSettings, DATABASE_SETTINGS } from '../options.js';
-
-async function withPool<T>(
-  flags: Record<string, unknown>,
-  fn: (pool: DatabasePool) => Promise<T>,
-): Promise<T> {
-  const config = loadConfig(flags);
-  const logger = createLogger({ level: config.logLevel, fd: 2 });
-  const database = await resolveDatabase(config, logger);
-  try {
-    const pool = await createDbPool(database.url, {
-      logger,
-      applicationName: 'prebuild-controller cli',
-      maximumPoolSize: 2,
-      connectTimeoutMs: config.databaseConnectTimeout,
-    });
-    try {
-      return await fn(pool);
-    } finally {
-      await pool.end();
-    }
-  } finally {
-    await database.stop();
-  }
-}
+import { addClientSettings, DATABASE_SETTINGS } from '../options.js';
 
 const time = (value: Date | null) => (value ? value.toISOString() : '-');
 
@@ -81,8 +44,8 @@ export function formatLogLine(line: JobLogLine): string {
   return `${line.created_at.toISOString()} [${line.level}]${stage} ${line.output}\n`;
 }
 
-async function requireJob(pool: DatabasePool, id: string): Promise<JobView> {
-  const job = await getJob(pool, id);
+async function requireJob(client: JobsClient, id: string): Promise<JobView> {
+  const job = await client.get(id);
   if (!job) throw new CliError(`job ${id} not found`, 1);
   return job;
 }
@@ -90,7 +53,7 @@ async function requireJob(pool: DatabasePool, id: string): Promise<JobView> {
 export function registerJobs(program: Command): void {
   const jobs = program.command('jobs').description('inspect and cancel provisioner jobs');
 
-  addSettings(
+  addClientSettings(
     jobs
       .command('show')
       .description('show a job: status, build, times, daemon, error')
@@ -98,13 +61,13 @@ export function registerJobs(program: Command): void {
       .option('--json', 'print the job as JSON'),
     DATABASE_SETTINGS,
   ).action(async (id: string, flags: Record<string, unknown>) => {
-    await withPool(flags, async (pool) => {
-      const job = await requireJob(pool, id);
+    await withJobsClient(flags, async (client) => {
+      const job = await requireJob(client, id);
       process.stdout.write(flags.json ? JSON.stringify(job, null, 2) + '\n' : formatJob(job));
     });
   });
 
-  addSettings(
+  addClientSettings(
     jobs
       .command('logs')
       .description('print the log lines of a job')
@@ -112,8 +75,8 @@ export function registerJobs(program: Command): void {
       .option('-f, --follow', 'keep printing new lines until the job finishes'),
     DATABASE_SETTINGS,
   ).action(async (id: string, flags: Record<string, unknown>) => {
-    await withPool(flags, async (pool) => {
-      let job = await requireJob(pool, id);
+    await withJobsClient(flags, async (client) => {
+      let job = await requireJob(client, id);
       let after = 0;
       const stop = new AbortController();
       const onSignal = () => stop.abort();
@@ -123,14 +86,14 @@ export function registerJobs(program: Command): void {
         for (;;) {
           const finished = FINISHED_STATUSES.has(job.status);
           for (;;) {
-            const lines = await listJobLogs(pool, id, { after, limit: 1000 });
+            const lines = await client.logs(id, after, 1000);
             for (const line of lines) process.stdout.write(formatLogLine(line));
             after = lines.at(-1)?.id ?? after;
             if (lines.length < 1000) break;
           }
           if (!flags.follow || finished || stop.signal.aborted) break;
           await sleep(500, stop.signal).catch(() => undefined);
-          job = await requireJob(pool, id);
+          job = await requireJob(client, id);
         }
       } finally {
         process.removeListener('SIGINT', onSignal);
@@ -139,7 +102,7 @@ export function registerJobs(program: Command): void {
     });
   });
 
-  addSettings(
+  addClientSettings(
     jobs
       .command('cancel')
       .description(
@@ -149,8 +112,8 @@ export function registerJobs(program: Command): void {
       .option('--json', 'print the job as JSON'),
     DATABASE_SETTINGS,
   ).action(async (id: string, flags: Record<string, unknown>) => {
-    await withPool(flags, async (pool) => {
-      const result = await cancelJob(pool, id, systemClock.now(), cliPrincipal());
+    await withJobsClient(flags, async (client) => {
+      const result = await client.cancel(id);
       switch (result.outcome) {
         case 'not_found':
           throw new CliError(`job ${id} not found`, 1);

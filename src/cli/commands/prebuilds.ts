@@ -1,19 +1,8 @@
 import type { Command } from 'commander';
 
 import type { SettingKey } from '../../config/settings.js';
-import {
-  invalidatePreset,
-  presetsPlan,
-  presetsStatus,
-  resetPreset,
-  resolvePresetRef,
-} from '../../prebuilds/admin.js';
-import { prebuildOptionsFromConfig } from '../../prebuilds/options.js';
-import { setReconciliationPaused } from '../../prebuilds/settings.js';
-import { systemClock } from '../../util/clock.js';
-import { withDatabase } from '../database.js';
-import { addSettings, DATABASE_SETTINGS } from '../options.js';
-import { cliPrincipal } from '../principal.js';
+import { prebuildsClient } from '../backends/prebuilds.js';
+import { addClientSettings, DATABASE_SETTINGS } from '../options.js';
 import { formatPlan, formatStatus } from './prebuilds-format.js';
 import { registerSimulate } from './simulate.js';
 
@@ -38,7 +27,7 @@ export function registerPrebuilds(program: Command): void {
       'inspect and steer the prebuild pools: status, plan, pause, resume, invalidate, reset, simulate',
     );
 
-  addSettings(
+  addClientSettings(
     prebuilds
       .command('status')
       .description(
@@ -47,22 +36,18 @@ export function registerPrebuilds(program: Command): void {
       .option('--json', 'print {"presets": [...]} as GET /api/v1/presets does'),
     DECISION_SETTINGS,
   ).action(async (flags: Record<string, unknown>) => {
-    const status = await withDatabase(flags, ({ config, pool }) =>
-      presetsStatus(pool, systemClock.now(), prebuildOptionsFromConfig(config)),
-    );
+    const status = await prebuildsClient(flags).status();
     process.stdout.write(flags.json === true ? json(status) : formatStatus(status));
   });
 
-  addSettings(
+  addClientSettings(
     prebuilds
       .command('plan')
       .description('what the next reconciliation pass would do and why (writes nothing)')
       .option('--json', 'print {"presets": [...]} as GET /api/v1/presets/plan does'),
     DECISION_SETTINGS,
   ).action(async (flags: Record<string, unknown>) => {
-    const plan = await withDatabase(flags, ({ config, pool }) =>
-      presetsPlan(pool, systemClock.now(), prebuildOptionsFromConfig(config)),
-    );
+    const plan = await prebuildsClient(flags).plan();
     process.stdout.write(flags.json === true ? json(plan) : formatPlan(plan));
   });
 
@@ -70,37 +55,35 @@ export function registerPrebuilds(program: Command): void {
     ['pause', true, 'stop every reconciliation action (status and plan keep working)'],
     ['resume', false, 'resume reconciliation'],
   ] as const) {
-    addSettings(
-      prebuilds.command(name).description(what).option('--json', 'print {"paused": bool}'),
+    addClientSettings(
+      prebuilds
+        .command(name)
+        .description(what)
+        .option('--json', 'print {"paused": bool, "changed_by": who}'),
       DATABASE_SETTINGS,
     ).action(async (flags: Record<string, unknown>) => {
-      const changedBy = cliPrincipal();
-      await withDatabase(flags, ({ pool }) =>
-        setReconciliationPaused(pool, paused, systemClock.now(), changedBy),
-      );
+      const change = await prebuildsClient(flags).setPaused(paused);
       process.stdout.write(
         flags.json === true
-          ? JSON.stringify({ paused, changed_by: changedBy }) + '\n'
+          ? JSON.stringify(change) + '\n'
           : `prebuild reconciliation ${paused ? 'paused' : 'resumed'}\n`,
       );
     });
   }
 
-  for (const [name, change, what, done] of [
+  for (const [name, what, done] of [
     [
       'invalidate',
-      invalidatePreset,
       'expire every current prebuild of a preset: the reconciler replaces them',
       'invalidated: its prebuilds created before now will be replaced',
     ],
     [
       'reset',
-      resetPreset,
       'clear the hard limit (or validation failure) of a preset: creation resumes',
       'reset: status healthy, earlier failures no longer count',
     ],
   ] as const) {
-    addSettings(
+    addClientSettings(
       prebuilds
         .command(name)
         .description(what)
@@ -108,9 +91,7 @@ export function registerPrebuilds(program: Command): void {
         .option('--json', 'print the preset as JSON'),
       DATABASE_SETTINGS,
     ).action(async (ref: string, flags: Record<string, unknown>) => {
-      const preset = await withDatabase(flags, async ({ pool }) =>
-        change(pool, await resolvePresetRef(pool, ref), systemClock.now()),
-      );
+      const preset = await prebuildsClient(flags).change(name, ref);
       process.stdout.write(
         flags.json === true
           ? json({ preset })

@@ -32,8 +32,12 @@ export async function validateFile(file: string): Promise<ValidationResult> {
 }
 
 /** The validated config, or every problem on stderr (`path: message` per line) and exit 1. */
-export async function loadValidConfig(file: string, what: string): Promise<TemplateConfig> {
-  const result = await validateFile(file);
+export async function loadValidConfig(
+  file: string,
+  what: string,
+  text?: string,
+): Promise<TemplateConfig> {
+  const result = text === undefined ? await validateFile(file) : validateTemplateText(text);
   if (result.ok) return result.config;
   for (const line of formatIssues(result.issues)) process.stderr.write(line + '\n');
   const count = result.issues.length;

@@ -1,14 +1,11 @@
 import type { Command } from 'commander';
 
 import { templateConfigJsonSchemaText } from '../../templates/json-schema.js';
-import { listTemplates } from '../../templates/list.js';
 import { contentHash } from '../../templates/mapping.js';
-import { approveExecCommand } from '../../templates/exec-approval.js';
-import { planPush, type PushPlan, pushTemplate, type PushResult } from '../../templates/push.js';
-import { cliPrincipal } from '../principal.js';
-import { addSettings, DATABASE_SETTINGS } from '../options.js';
-import { withDatabase } from '../database.js';
-import { loadValidConfig, validateFile } from './template-io.js';
+import type { PushPlan, PushResult } from '../../templates/push.js';
+import { templatesClient } from '../backends/templates.js';
+import { addClientSettings, DATABASE_SETTINGS } from '../options.js';
+import { loadValidConfig, readConfigText, validateFile } from './template-io.js';
 import { formatTemplateList } from './template-list-format.js';
 import { formatIssues } from '../../templates/issues.js';
 
@@ -69,7 +66,7 @@ export function registerTemplate(program: Command): void {
       );
     });
 
-  addSettings(
+  addClientSettings(
     template
       .command('push')
       .description(
@@ -80,41 +77,38 @@ export function registerTemplate(program: Command): void {
       .option('--json', 'print the result as JSON'),
     DATABASE_SETTINGS,
   ).action(async (file: string, flags: Record<string, unknown>) => {
-    // Whoever holds the database's credentials is an admin: a literal exec command may be pushed.
-    const config = approveExecCommand(await loadValidConfig(file, 'nothing was pushed'), true);
-    await withDatabase(flags, async ({ pool }) => {
-      if (flags.dryRun === true) {
-        const plan = await planPush(pool, config);
-        process.stdout.write(flags.json === true ? json({ plan }) : describePlan(plan));
-        return;
-      }
-      const result = await pushTemplate(pool, config, { pushedBy: cliPrincipal() });
-      process.stdout.write(
-        flags.json === true
-          ? json({ template: result.template, version: result.version, changed: result.changed })
-          : describePush(result),
-      );
-    });
+    const text = await readConfigText(file);
+    const config = await loadValidConfig(file, 'nothing was pushed', text);
+    const client = templatesClient(flags);
+    if (flags.dryRun === true) {
+      const plan = await client.plan({ text, config });
+      process.stdout.write(flags.json === true ? json({ plan }) : describePlan(plan));
+      return;
+    }
+    const result = await client.push({ text, config });
+    process.stdout.write(
+      flags.json === true
+        ? json({ template: result.template, version: result.version, changed: result.changed })
+        : describePush(result),
+    );
   });
 
-  addSettings(
+  addClientSettings(
     template
       .command('list')
       .description('list templates with their active version, presets and prebuild config')
       .option('--json', 'print {"templates": [...]} as the API does'),
     DATABASE_SETTINGS,
   ).action(async (flags: Record<string, unknown>) => {
-    await withDatabase(flags, async ({ pool }) => {
-      const { templates, unreadable } = await listTemplates(pool, new Date());
-      process.stdout.write(
-        flags.json === true ? json({ templates, unreadable }) : formatTemplateList(templates),
+    const { templates, unreadable } = await templatesClient(flags).list();
+    process.stdout.write(
+      flags.json === true ? json({ templates, unreadable }) : formatTemplateList(templates),
+    );
+    for (const bad of unreadable) {
+      process.stderr.write(
+        `prebuild-controller: template ${bad.name} (${bad.id}) left out: its stored row cannot be read: ${bad.error}\n`,
       );
-      for (const bad of unreadable) {
-        process.stderr.write(
-          `prebuild-controller: template ${bad.name} (${bad.id}) left out: its stored row cannot be read: ${bad.error}\n`,
-        );
-      }
-    });
+    }
   });
 
   template

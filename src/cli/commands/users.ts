@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
 
-import { changeUserStatus, createUser, listUsers, userJson } from '../../users/users.js';
-import { systemClock } from '../../util/clock.js';
-import { formatTable, withDatabase } from '../database.js';
-import { addSettings, DATABASE_SETTINGS } from '../options.js';
+import { usersClient } from '../backends/users.js';
+import { formatTable } from '../database.js';
+import { addClientSettings, DATABASE_SETTINGS } from '../options.js';
 
 export function registerUsers(program: Command): void {
   const users = program.command('users').description('create, list, suspend and activate users');
 
-  addSettings(
+  addClientSettings(
     users
       .command('create')
       .description('create a user')
@@ -23,31 +22,23 @@ export function registerUsers(program: Command): void {
       .option('--json', 'print the user as JSON'),
     DATABASE_SETTINGS,
   ).action(async (username: string, flags: Record<string, unknown>) => {
-    const user = await withDatabase(flags, ({ pool }) =>
-      createUser(
-        pool,
-        {
-          username,
-          ...(typeof flags.email === 'string' ? { email: flags.email } : {}),
-          roles: flags.role as string[],
-        },
-        systemClock.now(),
-      ),
-    );
+    const user = await usersClient(flags).create({
+      username,
+      ...(typeof flags.email === 'string' ? { email: flags.email } : {}),
+      roles: flags.role as string[],
+    });
     process.stdout.write(
-      flags.json
-        ? JSON.stringify(userJson(user)) + '\n'
-        : `created user ${user.username} (${user.id})\n`,
+      flags.json ? JSON.stringify(user) + '\n' : `created user ${user.username} (${user.id})\n`,
     );
   });
 
-  addSettings(
+  addClientSettings(
     users.command('list').description('list users').option('--json', 'print JSON'),
     DATABASE_SETTINGS,
   ).action(async (flags: Record<string, unknown>) => {
-    const all = await withDatabase(flags, ({ pool }) => listUsers(pool));
+    const all = await usersClient(flags).list();
     if (flags.json) {
-      process.stdout.write(JSON.stringify({ users: all.map(userJson) }) + '\n');
+      process.stdout.write(JSON.stringify({ users: all }) + '\n');
       return;
     }
     process.stdout.write(
@@ -58,17 +49,12 @@ export function registerUsers(program: Command): void {
     );
   });
 
-  for (const [name, status] of [
-    ['suspend', 'suspended'],
-    ['activate', 'active'],
-  ] as const) {
-    addSettings(
+  for (const name of ['suspend', 'activate'] as const) {
+    addClientSettings(
       users.command(name).description(`${name} a user (by username or id)`).argument('<user>'),
       DATABASE_SETTINGS,
     ).action(async (ref: string, flags: Record<string, unknown>) => {
-      const user = await withDatabase(flags, ({ pool }) =>
-        changeUserStatus(pool, ref, status, systemClock.now()),
-      );
+      const user = await usersClient(flags).setStatus(ref, name);
       process.stdout.write(`user ${user.username} is ${user.status}\n`);
     });
   }

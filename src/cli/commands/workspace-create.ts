@@ -1,17 +1,11 @@
 import type { Command } from 'commander';
-import type { DatabasePool } from 'slonik';
 
-import {
-  createdWorkspaceJson,
-  type CreatedWorkspace,
-  createWorkspace,
-} from '../../prebuilds/create-workspace.js';
+import type { createdWorkspaceJson, CreatedWorkspace } from '../../prebuilds/create-workspace.js';
 import type { CreateWorkspaceInput } from '../../prebuilds/create-request.js';
-import { systemClock } from '../../util/clock.js';
 import { parseDuration } from '../../util/duration.js';
-import { withDatabase } from '../database.js';
+import { type WorkspacesClient, workspacesClient } from '../backends/workspaces.js';
 import { CliError } from '../errors.js';
-import { addSettings, DATABASE_SETTINGS } from '../options.js';
+import { addClientSettings, DATABASE_SETTINGS } from '../options.js';
 
 const collect = (value: string, all: string[]) => [...all, value];
 
@@ -41,7 +35,7 @@ export function parseTtl(text: string | undefined): number | null | undefined {
 
 /** What the CLI prints for a created workspace (both `workspaces create` and `claim`). */
 export function describeCreated(
-  created: CreatedWorkspace,
+  created: Pick<CreatedWorkspace, 'claimed'>,
   json: Awaited<ReturnType<typeof createdWorkspaceJson>>,
 ): string {
   const { workspace, build } = json;
@@ -54,17 +48,15 @@ export function describeCreated(
   return `${why}created workspace ${where}; ${job}\n`;
 }
 
-/** Runs the create (the input may need the database to be worked out) and prints it. */
+/** Runs the create (the input may need a lookup through the same client) and prints it. */
 export async function runCreate(
   flags: Record<string, unknown>,
-  input: (pool: DatabasePool) => Promise<CreateWorkspaceInput>,
+  input: (client: WorkspacesClient) => Promise<CreateWorkspaceInput>,
 ): Promise<void> {
-  const { created, json } = await withDatabase(flags, async ({ pool }) => {
-    const done = await createWorkspace(pool, await input(pool), systemClock.now());
-    return { created: done, json: await createdWorkspaceJson(pool, done) };
-  });
+  const client = workspacesClient(flags);
+  const json = await client.create(await input(client));
   process.stdout.write(
-    flags.json === true ? JSON.stringify(json, null, 2) + '\n' : describeCreated(created, json),
+    flags.json === true ? JSON.stringify(json, null, 2) + '\n' : describeCreated(json, json),
   );
 }
 
@@ -73,7 +65,7 @@ export async function runCreate(
  * `POST /api/v1/workspaces`. Registered on the `workspaces` command the caller owns.
  */
 export function registerWorkspaceCreate(parent: Command): void {
-  addSettings(
+  addClientSettings(
     parent
       .command('create')
       .description(

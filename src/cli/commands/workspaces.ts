@@ -3,23 +3,10 @@ import type { Command } from 'commander';
 import type { Transition } from '../../jobs/model.js';
 import { systemClock } from '../../util/clock.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
-import { createManualBuild } from '../../workspaces/builds.js';
-import {
-  extendDeadline,
-  recordActivity,
-  setAutostart,
-  setDormant,
-  setTtl,
-} from '../../workspaces/schedule.js';
-import {
-  listWorkspaceViews,
-  requireWorkspaceView,
-  type WorkspaceJson,
-  workspaceJson,
-} from '../../workspaces/view.js';
-import { withDatabase } from '../database.js';
+import type { WorkspaceJson } from '../../workspaces/view.js';
+import { workspacesClient } from '../backends/workspaces.js';
 import { CliError } from '../errors.js';
-import { addSettings, DATABASE_SETTINGS } from '../options.js';
+import { addClientSettings, DATABASE_SETTINGS } from '../options.js';
 import { formatWorkspace, formatWorkspaceTable } from './workspace-format.js';
 
 /** `workspaces extend <ref> <duration>`: the longest duration from now it accepts. */
@@ -40,15 +27,15 @@ function printWorkspace(workspace: WorkspaceJson & { warnings?: readonly string[
 
 /** A subcommand talking to the database (flags of DATABASE_SETTINGS, --json, --help). */
 function sub(parent: Command, name: string, description: string): Command {
-  return addSettings(
+  return addClientSettings(
     parent.command(name).description(description).option('--json', 'print JSON'),
     DATABASE_SETTINGS,
   );
 }
 
 /**
- * `workspaces list|show|start|stop|delete|autostart|ttl|extend|dormant|activity`, all straight on
- * the database with the same code (and checks) as the API. Returns the parent command, and each
+ * `workspaces list|show|start|stop|delete|autostart|ttl|extend|dormant|activity`, on the database
+ * with the same code (and checks) as the API, or over the API with --url. Returns the parent command, and each
  * of `extra` is called with it, so other modules add subcommands (e.g. `create`).
  */
 export function registerWorkspaces(
@@ -63,13 +50,10 @@ export function registerWorkspaces(
     .option('--owner <user>', 'only this owner (username or id)')
     .option('--template <template>', 'only this template (name or id)')
     .action(async (flags: Flags) => {
-      const rows = await withDatabase(flags, ({ pool }) =>
-        listWorkspaceViews(pool, {
-          ...(typeof flags.owner === 'string' ? { owner: flags.owner } : {}),
-          ...(typeof flags.template === 'string' ? { template: flags.template } : {}),
-        }),
-      );
-      const list = rows.map(workspaceJson);
+      const list = await workspacesClient(flags).list({
+        ...(typeof flags.owner === 'string' ? { owner: flags.owner } : {}),
+        ...(typeof flags.template === 'string' ? { template: flags.template } : {}),
+      });
       process.stdout.write(
         flags.json ? JSON.stringify({ workspaces: list }) + '\n' : formatWorkspaceTable(list),
       );
@@ -78,17 +62,14 @@ export function registerWorkspaces(
   sub(workspaces, 'show', 'show one workspace')
     .argument(REF, REF_HELP)
     .action(async (ref: string, flags: Flags) => {
-      const row = await withDatabase(flags, ({ pool }) => requireWorkspaceView(pool, ref));
-      printWorkspace(workspaceJson(row), flags);
+      printWorkspace(await workspacesClient(flags).show(ref), flags);
     });
 
   for (const transition of ['start', 'stop', 'delete'] as const satisfies readonly Transition[]) {
     sub(workspaces, transition, `queue a ${transition} build of a workspace (reason initiator)`)
       .argument(REF, REF_HELP)
       .action(async (ref: string, flags: Flags) => {
-        const build = await withDatabase(flags, ({ pool }) =>
-          createManualBuild(pool, ref, transition, systemClock.now()),
-        );
+        const build = await workspacesClient(flags).build(ref, transition);
         process.stdout.write(
           flags.json
             ? JSON.stringify(build) + '\n'
@@ -103,9 +84,7 @@ export function registerWorkspaces(
     .action(async (ref: string, schedule: string, flags: Flags) => {
       const off = ['off', 'none', ''].includes(schedule.trim().toLowerCase());
       printWorkspace(
-        await withDatabase(flags, ({ pool }) =>
-          setAutostart(pool, ref, off ? null : schedule, systemClock.now()),
-        ),
+        await workspacesClient(flags).change(ref, { autostart: off ? null : schedule }),
         flags,
       );
     });
@@ -119,10 +98,7 @@ export function registerWorkspaces(
       if (ttl === undefined) {
         throw new CliError(`ttl: "${text}" is not a duration (examples: 90m, 8h, 2d) or off`, 2);
       }
-      printWorkspace(
-        await withDatabase(flags, ({ pool }) => setTtl(pool, ref, ttl, systemClock.now())),
-        flags,
-      );
+      printWorkspace(await workspacesClient(flags).change(ref, { ttl_ms: ttl }), flags);
     });
 
   sub(workspaces, 'extend', 'set a new deadline for the running workspace')
@@ -138,10 +114,7 @@ export function registerWorkspaces(
         );
       }
       const deadline = ms === undefined ? text : new Date(now.getTime() + ms).toISOString();
-      printWorkspace(
-        await withDatabase(flags, ({ pool }) => extendDeadline(pool, ref, deadline, now)),
-        flags,
-      );
+      printWorkspace(await workspacesClient(flags).change(ref, { deadline }), flags);
     });
 
   sub(workspaces, 'dormant', 'mark a workspace dormant (on: a running one is stopped) or wake it')
@@ -150,18 +123,13 @@ export function registerWorkspaces(
     .action(async (ref: string, state: string, flags: Flags) => {
       const value = { on: true, true: true, off: false, false: false }[state.toLowerCase()];
       if (value === undefined) throw new CliError(`dormant: "${state}" must be on or off`, 2);
-      printWorkspace(
-        await withDatabase(flags, ({ pool }) => setDormant(pool, ref, value, systemClock.now())),
-        flags,
-      );
+      printWorkspace(await workspacesClient(flags).change(ref, { dormant: value }), flags);
     });
 
   sub(workspaces, 'activity', 'record user activity: last used now, and the deadline bump')
     .argument(REF, REF_HELP)
     .action(async (ref: string, flags: Flags) => {
-      const result = await withDatabase(flags, ({ pool }) =>
-        recordActivity(pool, ref, systemClock.now()),
-      );
+      const result = await workspacesClient(flags).activity(ref);
       if (flags.json) {
         process.stdout.write(JSON.stringify(result) + '\n');
         return;

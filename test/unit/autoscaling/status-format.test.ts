@@ -62,6 +62,7 @@ function snapshot(): GlobalSnapshot {
 const view = () => ({
   at: NOW,
   paused: false,
+  pauseChange: { by: null, at: null },
   plans: planAll(snapshot(), NOW, options(), resolveDesired),
 });
 
