@@ -152,10 +152,10 @@ describe('the container image (runtime stage reproduced without a container engi
     expect(version.stdout).toBe(`${pkg.version}\n`);
   });
 
-  it('refuses run, migrate and provisionerd without DATABASE_URL (no embedded PostgreSQL)', async () => {
-    for (const command of ['run', 'migrate', 'provisionerd']) {
-      const result = await start(entry, [command], app, imageEnv()).done;
-      expect(result.code, command).toBe(2);
+  it('refuses run, migrate, provisionerd and tokens without DATABASE_URL (no embedded PostgreSQL)', async () => {
+    for (const command of [['run'], ['migrate'], ['provisionerd'], ['tokens', 'list']]) {
+      const result = await start(entry, command, app, imageEnv()).done;
+      expect(result.code, command.join(' ')).toBe(2);
       expect(result.stderr).toBe(
         'prebuild-controller: set DATABASE_URL (or DATABASE_URL_FILE): this image has no embedded PostgreSQL\n',
       );
