@@ -19,6 +19,9 @@ suites (${SUITES.map((s) => s.name).join(', ')}) and prints a table, then the JS
   --out     also write the JSON to this file
   --json    print only the JSON
   --keep    keep the databases (BENCH_DATABASE_URL only; the embedded server is removed anyway)
+  --rss-duration  how long the rss suite loads the controller (default 10m; e.g. 90s, 2m)
+Sizes: 1k, 10k, 100k and 1m (1M workspaces, 100k deleted and 200k claimed prebuilds in history:
+run it on request, seeding takes minutes).
 BENCH_SEED_FILE overrides where the seed's prebuilds.sql is read from (../shared/seeds/004_*.txt).`;
 
 async function main(): Promise<void> {
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      'rss-duration': { type: 'string', default: '10m' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -39,6 +43,7 @@ async function main(): Promise<void> {
   }
   const sizes = values.sizes.split(',').map(parseSize);
   const runs = Number(values.runs);
+  const rssDurationMs = parseDuration(values['rss-duration']);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a whole number >= 1');
   const wanted = values.suites?.split(',').map((s) => s.trim());
   const suites = wanted ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES;
@@ -80,9 +85,11 @@ async function main(): Promise<void> {
         `${formatSize(size)}: seeded in ${(seeded.ms / 1000).toFixed(1)} s ${JSON.stringify(seeded.rows)}`,
       );
       const results: SizeReport['suites'] = {};
+      const largest = size === Math.max(...sizes);
       for (const suite of withDatabase) {
+        if (suite.largestSizeOnly && !largest) continue;
         log(`${formatSize(size)}: ${suite.name} (${suite.description}) ...`);
-        const result = await suite.run({ url, shape, runs });
+        const result = await suite.run({ url, shape, runs, rssDurationMs });
         (results as Record<string, unknown>)[suite.name] = result;
       }
       reports.push({
@@ -122,6 +129,13 @@ function finish(
   if (values.out) writeFileSync(values.out, json + '\n');
   if (!values.json) process.stdout.write(formatTable(reports) + '\n\n');
   process.stdout.write(json + '\n');
+}
+
+/** "90s", "2m", "10m" -> milliseconds. */
+function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(s|m)$/.exec(text.trim());
+  if (!match) throw new Error(`--rss-duration "${text}" must look like 90s or 10m`);
+  return Math.round(Number(match[1]) * (match[2] === 'm' ? 60_000 : 1_000));
 }
 
 main().catch((error: unknown) => {

@@ -72,3 +72,88 @@ export function topStatements(statements: readonly StatementTiming[], n = 4, per
     )
     .join('; ');
 }
+
+export interface CapturedStatement {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
+/** Every statement (text and bound values) the pg clients of this process send while `fn` runs. */
+export async function captureStatements(fn: () => Promise<unknown>): Promise<CapturedStatement[]> {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  const captured: CapturedStatement[] = [];
+  proto.query = function capture(this: unknown, ...args: unknown[]) {
+    const [first, second] = args;
+    if (typeof first === 'string') {
+      captured.push({ text: first, values: Array.isArray(second) ? second : [] });
+    } else if (typeof first === 'object' && first !== null && 'text' in first) {
+      const q = first as { text: string; values?: unknown[] };
+      captured.push({ text: q.text, values: q.values ?? [] });
+    }
+    return original.apply(this, args);
+  };
+  try {
+    await fn();
+  } finally {
+    proto.query = original;
+  }
+  return captured;
+}
+
+export interface ExplainedStatement {
+  readonly statement: string;
+  readonly planningMs: number;
+  readonly executionMs: number;
+  readonly sharedBuffers: number;
+}
+
+interface ExplainOutput {
+  'Planning Time': number;
+  'Execution Time': number;
+  Planning?: { 'Shared Hit Blocks'?: number; 'Shared Read Blocks'?: number };
+  Plan: { 'Shared Hit Blocks'?: number; 'Shared Read Blocks'?: number };
+}
+
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of each captured SELECT and UPDATE, each in its own transaction that
+ * is rolled back (so a claim replayed finds another row and changes nothing): planning and
+ * execution time on the server and the shared buffers the execution touched. Statements that fail
+ * on replay (a row they need is gone, or the replayed claim would take the name it already took)
+ * are left out. JIT off as on the pool's connections; each statement is run once before it is
+ * measured, so the session's catalog caches are warm as on a pooled connection.
+ */
+export async function explainCaptured(
+  client: pg.Client,
+  captured: readonly CapturedStatement[],
+): Promise<ExplainedStatement[]> {
+  await client.query('SET jit = off');
+  const out: ExplainedStatement[] = [];
+  for (const [k, s] of [...captured, ...captured].entries()) {
+    const measured = k >= captured.length;
+    const flat = s.text.replace(/--[^\n]*\n/g, ' ').trim();
+    if (!/^(SELECT|UPDATE|WITH)\b/i.test(flat)) continue;
+    await client.query('BEGIN');
+    try {
+      const { rows } = await client.query<{ 'QUERY PLAN': ExplainOutput[] }>(
+        `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${s.text}`,
+        s.values as unknown[],
+      );
+      const e = rows[0]?.['QUERY PLAN'][0];
+      if (e && measured) {
+        out.push({
+          statement: shorten(s.text),
+          planningMs: Math.round(e['Planning Time'] * 1000) / 1000,
+          executionMs: Math.round(e['Execution Time'] * 1000) / 1000,
+          sharedBuffers: (e.Plan['Shared Hit Blocks'] ?? 0) + (e.Plan['Shared Read Blocks'] ?? 0),
+        });
+      }
+    } catch {
+      // Left out: see above.
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  }
+  await client.query('RESET jit');
+  return out;
+}

@@ -71,6 +71,12 @@ interface Variant {
   readonly cpuPerClaim: { readonly postgresMs: number | null; readonly nodeMs: number };
 }
 
+interface ExplainOutput {
+  'Planning Time': number;
+  'Execution Time': number;
+  Plan: { 'Shared Hit Blocks'?: number; 'Shared Read Blocks'?: number };
+}
+
 const per = (ms: number | null, n: number) =>
   ms === null ? null : Math.round((ms / n) * 100) / 100;
 
@@ -110,6 +116,7 @@ export const claims: BenchSuite = {
         oursOne: await createClaimPools(admin, 'cb-ours-one', 1, total),
         bareSpread: await createClaimPools(admin, 'cb-bare-spread', SPREAD_PRESETS, total / 100),
         oursSpread: await createClaimPools(admin, 'cb-ours-spread', SPREAD_PRESETS, total / 100),
+        explain: await createClaimPools(admin, 'cb-explain', 1, 100),
       };
       await settle(admin);
       // slonik opens connections lazily and closes idle ones after 10 s: open all before timing.
@@ -215,6 +222,38 @@ export const claims: BenchSuite = {
         pools.oursSpread,
         ours(pools.oursSpread),
       );
+      // Where an uncontended claim goes on the server: both statements under EXPLAIN ANALYZE
+      // (rolled back), on a fresh pool of their own.
+      const explain = async (text: string, values: unknown[]) => {
+        await admin.query('BEGIN');
+        try {
+          await admin.query('SET LOCAL jit = off');
+          const { rows } = await admin.query<{ 'QUERY PLAN': ExplainOutput[] }>(
+            `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${text}`,
+            values,
+          );
+          const e = rows[0]?.['QUERY PLAN'][0] as ExplainOutput;
+          return {
+            planningMs: e['Planning Time'],
+            executionMs: e['Execution Time'],
+            sharedBuffers: (e.Plan['Shared Hit Blocks'] ?? 0) + (e.Plan['Shared Read Blocks'] ?? 0),
+          };
+        } finally {
+          await admin.query('ROLLBACK');
+        }
+      };
+      const explainOurs = boundQuery('ClaimPrebuiltWorkspace', {
+        ...claimValues(pools.explain, 0, 0, 0),
+        new_name: 'cb-explain-x',
+      });
+      // Twice each: the first pays for the session's catalog caches.
+      await explain(explainOurs.text, explainOurs.values);
+      const explainedOurs = await explain(explainOurs.text, explainOurs.values);
+      const bareValues = [owner(0), 'cb-explain-y', pools.explain.templateIds[0]];
+      await explain(BARE_CLAIM, bareValues);
+      const explainedBare = await explain(BARE_CLAIM, bareValues);
+      const fmt = (e: typeof explainedOurs) =>
+        `${e.planningMs.toFixed(3)} / ${e.executionMs.toFixed(3)} ms, ${e.sharedBuffers} buffers`;
       const line = (v: Variant, reference?: Variant): BenchRow[] => [
         {
           metric: `${v.name}: claims/s, p50 / p99${reference ? ' (ratio to bare)' : ''}`,
@@ -236,6 +275,10 @@ export const claims: BenchSuite = {
           ...line(bareSpread),
           ...line(oursSpread, bareSpread),
           {
+            metric: 'uncontended, EXPLAIN ANALYZE: planning / execution, buffers: ours | bare',
+            value: `${fmt(explainedOurs)} | ${fmt(explainedBare)}`,
+          },
+          {
             metric: `double-claim check (${variants.length} runs of ${total})`,
             value:
               failed.length === 0
@@ -253,6 +296,7 @@ export const claims: BenchSuite = {
             check: v.check,
             cpuPerClaim: v.cpuPerClaim,
           })),
+          explained: { ours: explainedOurs, bare: explainedBare },
           ratios: {
             oursOneToBare: oursOne.run.perSecond / bareOne.run.perSecond,
             statementOneToBare: statementOne.run.perSecond / bareOne.run.perSecond,

@@ -15,7 +15,12 @@ import { type ClaimPools, createClaimPools, settle } from '../claim-pools.js';
 import { boundQuery, closeClients, openClients, ratio, runConcurrently } from '../concurrent.js';
 import { cpuMeter } from '../cpu.js';
 import { BARE_CLAIM } from '../references.js';
-import { timeStatements, topStatements } from '../statement-timer.js';
+import {
+  captureStatements,
+  explainCaptured,
+  timeStatements,
+  topStatements,
+} from '../statement-timer.js';
 import { type Claimed, checkClaims, claimsPerRun } from './claims.js';
 import type { BenchSuite } from './types.js';
 
@@ -163,11 +168,20 @@ export const httpClaims: BenchSuite = {
           new Date(),
         ).then((created) => createdWorkspaceJson(pool, created));
       for (let i = 0; i < 5; i++) await profileOne(i);
+      await meter.start();
       const profileStart = performance.now();
       const { statements } = await timeStatements(async () => {
         for (let i = 5; i < 5 + PROFILED; i++) await profileOne(i);
       });
       const profileMs = (performance.now() - profileStart) / PROFILED;
+      const profileCpu = meter.stop();
+      const profilePgMs =
+        profileCpu.backendMs === null ? '?' : (profileCpu.backendMs / PROFILED).toFixed(2);
+      // The same request's statements replayed under EXPLAIN ANALYZE: planning vs execution.
+      const captured = await captureStatements(() => profileOne(5 + PROFILED));
+      const explained = await explainCaptured(admin, captured);
+      const planning = explained.reduce((n, e) => n + e.planningMs, 0);
+      const execution = explained.reduce((n, e) => n + e.executionMs, 0);
       const show = (v: typeof bare) =>
         `${v.run.perSecond}, ${v.run.latency.median} / ${v.run.latency.p99} ms; CPU/claim ${v.cpuPerClaim.postgresMs ?? '?'} PG + ${v.cpuPerClaim.nodeMs} Node ms`;
       const failed = (
@@ -190,8 +204,18 @@ export const httpClaims: BenchSuite = {
           },
           {
             metric:
-              'uncontended claim request (handler, no HTTP): wall, statements, top statements',
-            value: `${profileMs.toFixed(2)} ms, ${statements.reduce((n, st) => n + st.calls, 0) / PROFILED} statements: ${topStatements(statements, 4, PROFILED)}`,
+              'uncontended claim request (handler, no HTTP): wall (CPU PG + Node), statements, top statements',
+            value: `${profileMs.toFixed(2)} ms (${profilePgMs} + ${(profileCpu.nodeMs / PROFILED).toFixed(2)} ms), ${statements.reduce((n, st) => n + st.calls, 0) / PROFILED} statements: ${topStatements(statements, 4, PROFILED)}`,
+          },
+          {
+            metric: `its ${explained.length} reads and the claim under EXPLAIN ANALYZE: planning / execution`,
+            value: `${planning.toFixed(2)} / ${execution.toFixed(2)} ms; most planning: ${[
+              ...explained,
+            ]
+              .sort((a, b) => b.planningMs - a.planningMs)
+              .slice(0, 3)
+              .map((e) => `${e.planningMs} ms ${e.statement.slice(0, 40)}`)
+              .join('; ')}`,
           },
           {
             metric: `double-claim check (3 runs of ${total})`,
@@ -209,7 +233,7 @@ export const httpClaims: BenchSuite = {
           statement,
           http,
           notClaimed,
-          uncontendedRequest: { ms: profileMs, statements },
+          uncontendedRequest: { ms: profileMs, statements, explained },
           ratios: {
             httpToStatement: http.run.perSecond / statement.run.perSecond,
             httpToBare: http.run.perSecond / bare.run.perSecond,

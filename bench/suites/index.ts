@@ -3,6 +3,7 @@ import { claims } from './claims.js';
 import { httpClaims } from './http-claims.js';
 import { lifecycleTick } from './lifecycle.js';
 import { reconcilePass } from './pass.js';
+import { rss } from './rss.js';
 import { queries } from './queries.js';
 import { simulateSuite } from './simulate.js';
 import type { AnyBenchSuite } from './types.js';
@@ -21,5 +22,6 @@ export const SUITES: readonly AnyBenchSuite[] = [
   httpClaims,
   acquisition,
   wakeup,
+  rss,
   simulateSuite,
 ];

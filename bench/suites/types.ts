@@ -6,6 +6,8 @@ export interface BenchContext {
   readonly shape: SeedShape;
   /** Measured repetitions per timing (after a short warm-up). */
   readonly runs: number;
+  /** How long the rss suite keeps the controller under load (default 10 minutes). */
+  readonly rssDurationMs?: number;
 }
 
 /** One line of the printed table. */
@@ -31,6 +33,8 @@ export interface BenchSuite {
   readonly name: string;
   readonly description: string;
   readonly database?: true;
+  /** Runs only on the largest size of a bench run (the rss suite: minutes per run). */
+  readonly largestSizeOnly?: boolean;
   run(ctx: BenchContext): Promise<SuiteResult>;
 }
 

@@ -1,11 +1,110 @@
+import pg from 'pg';
 import { sql } from 'slonik';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
-import { UnsafeInteger, UnsafeIntegerError } from '../../src/db/pool.js';
+import {
+  connectionUrl,
+  createDbPool,
+  UnsafeInteger,
+  UnsafeIntegerError,
+} from '../../src/db/pool.js';
+import { withTransaction } from '../../src/db/tx.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { useTestDatabase } from '../helpers/db.js';
 
 const db = useTestDatabase();
+const show = (name: string) =>
+  sql.type(z.object({ v: z.string() }))`SELECT current_setting(${name}) AS v`;
+
+/** Every statement text the pg clients of this process send while `fn` runs. */
+async function sent(fn: () => Promise<unknown>): Promise<string[]> {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  const texts: string[] = [];
+  proto.query = function counted(this: unknown, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string };
+    texts.push(typeof first === 'string' ? first : String(first.text));
+    return original.apply(this, args);
+  };
+  try {
+    await fn();
+  } finally {
+    proto.query = original;
+  }
+  return texts;
+}
+
+describe('createDbPool', () => {
+  it('turns JIT off for the session: on every checkout, in and out of transactions', async () => {
+    const pool = await createDbPool(db.url, { logger: silentLogger(), maximumPoolSize: 2 });
+    try {
+      for (let i = 0; i < 5; i++) expect((await pool.one(show('jit'))).v).toBe('off');
+      await withTransaction(pool, { isolation: 'repeatable read' }, async (tx) => {
+        expect((await tx.one(show('jit'))).v).toBe('off');
+      });
+      const concurrent = await Promise.all(
+        Array.from({ length: 6 }, () => pool.one(show('jit')).then((r) => r.v)),
+      );
+      expect(concurrent).toEqual(Array(6).fill('off'));
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('sends only the caller statements: no reset or setup round trip per checkout', async () => {
+    const pool = await createDbPool(db.url, { logger: silentLogger(), maximumPoolSize: 1 });
+    try {
+      await pool.query(sql.unsafe`SELECT 1`); // the connection is open
+      const texts = await sent(async () => {
+        await pool.query(sql.unsafe`SELECT 2`);
+        await pool.query(sql.unsafe`SELECT 3`);
+        await withTransaction(pool, {}, (tx) => tx.query(sql.unsafe`SELECT 4`));
+      });
+      expect(texts).toEqual(['SELECT 2', 'SELECT 3', 'START TRANSACTION', 'SELECT 4', 'COMMIT']);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('transaction-scoped settings do not leak to the next checkout', async () => {
+    const pool = await createDbPool(db.url, { logger: silentLogger(), maximumPoolSize: 1 });
+    try {
+      await withTransaction(pool, {}, async (tx) => {
+        await tx.query(sql.unsafe`SET LOCAL work_mem = '7MB'`);
+        expect((await tx.one(show('work_mem'))).v).toBe('7MB');
+      });
+      expect((await pool.one(show('work_mem'))).v).not.toBe('7MB');
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('keeps startup options the URL already carries', async () => {
+    const url = new URL(db.url);
+    url.searchParams.set('options', '-c statement_timeout=4321');
+    const pool = await createDbPool(url.toString(), { logger: silentLogger() });
+    try {
+      expect((await pool.one(show('statement_timeout'))).v).toBe('4321ms');
+      expect((await pool.one(show('jit'))).v).toBe('off');
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
+describe('connectionUrl', () => {
+  it('adds the application name and -c jit=off, keeping what is there', () => {
+    const plain = new URL(connectionUrl('postgres://u@h:5432/d'));
+    expect(plain.searchParams.get('application_name')).toBe('prebuild-controller');
+    expect(plain.searchParams.get('options')).toBe('-c jit=off');
+    const given = new URL(
+      connectionUrl('postgres://u@h:5432/d?application_name=x&options=-c%20search_path%3Dy'),
+    );
+    expect(given.searchParams.get('application_name')).toBe('x');
+    expect(given.searchParams.get('options')).toBe('-c search_path=y -c jit=off');
+  });
+});
 
 describe('int8 values beyond 2^53', () => {
   it('fail only the query that reads them as numbers, naming the column', async () => {
