@@ -66,7 +66,7 @@ export interface StartOptions {
 export async function startController(options: StartOptions): Promise<RunningController> {
   const { config, logger } = options;
   const log = logger.child({ component: 'controller' });
-  const database = await resolveDatabase(config, logger);
+  const database = await resolveDatabase(config, logger, { createEmbedded: true });
   const cleanup: (() => Promise<void>)[] = [() => database.stop()];
   const unwind = async () => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
