@@ -91,6 +91,24 @@ const listenAddress = z.string().transform((text, ctx) => {
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
+/**
+ * An API token as clients send it: `Authorization: Bearer <token>`. Surrounding whitespace (the
+ * newline a Secret made from a file carries) is trimmed, since no header can carry it; what is
+ * left must be an RFC 6750 b64token, or no request could ever present it.
+ */
+const apiToken = z
+  .string()
+  .transform((text) => text.trim())
+  .pipe(
+    z
+      .string()
+      .min(8, 'must be at least 8 characters (after trimming surrounding whitespace)')
+      .regex(
+        /^[A-Za-z0-9\-._~+/]+=*$/,
+        'cannot be sent as "Authorization: Bearer <token>": use only letters, digits and - . _ ~ + / (then = padding), no spaces or other characters',
+      ),
+  );
+
 const boolean = z.string().transform((text, ctx) => {
   const value = text.trim().toLowerCase();
   if (value === 'true' || value === '1') return true;
@@ -223,8 +241,9 @@ export const SETTINGS = {
   apiToken: {
     env: 'PREBUILD_CONTROLLER_API_TOKEN',
     arg: 'token',
-    description: 'bearer token for /api/v1; unset = API answers on loopback only, with a warning',
-    schema: z.string().min(8, 'must be at least 8 characters'),
+    description:
+      'bearer token for /api/v1 (surrounding whitespace, such as the newline of a file, is trimmed); unset = API answers on loopback only, with a warning',
+    schema: apiToken,
   },
   reconcileInterval: {
     env: 'PREBUILD_CONTROLLER_RECONCILE_INTERVAL',
