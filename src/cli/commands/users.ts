@@ -63,13 +63,21 @@ export function registerUsers(program: Command): void {
     ['activate', 'active'],
   ] as const) {
     addSettings(
-      users.command(name).description(`${name} a user (by username or id)`).argument('<user>'),
+      users
+        .command(name)
+        .description(`${name} a user (by username or id)`)
+        .argument('<user>')
+        .option('--json', 'print the user as JSON'),
       DATABASE_SETTINGS,
     ).action(async (ref: string, flags: Record<string, unknown>) => {
       const user = await withDatabase(flags, ({ pool }) =>
         changeUserStatus(pool, ref, status, systemClock.now()),
       );
-      process.stdout.write(`user ${user.username} is ${user.status}\n`);
+      process.stdout.write(
+        flags.json
+          ? JSON.stringify(userJson(user)) + '\n'
+          : `user ${user.username} is ${user.status}\n`,
+      );
     });
   }
 }
