@@ -1,6 +1,7 @@
 import type { FeatureFactory } from '../service/controller.js';
 import { workspaceCreateRoute } from './claim-routes.js';
 import { CountersCache } from './counters-cache.js';
+import { recordDecisionSettings } from './decision-settings.js';
 import { prebuildMetricsFor } from './metrics.js';
 import { prebuildOptionsFromConfig } from './options.js';
 import { PrebuildReconciler } from './reconciler.js';
@@ -37,8 +38,14 @@ export const prebuildsFeature: FeatureFactory = (context) => {
     metrics,
     stateCache,
   });
+  // `prebuilds status` and `plan` on the command line decide with what this controller uses.
+  const recordSettings = {
+    name: 'prebuild-decision-settings',
+    start: () => recordDecisionSettings(pool, options, clock.now()),
+    stop: async () => undefined,
+  };
   return {
-    components: [counters, reconciler],
+    components: [recordSettings, counters, reconciler],
     api: [
       presetRoutes({ db: pool, clock, options, stateCache }),
       workspaceCreateRoute({ db: pool, clock, metrics }),

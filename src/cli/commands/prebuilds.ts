@@ -8,23 +8,19 @@ import {
   resetPreset,
   resolvePresetRef,
 } from '../../prebuilds/admin.js';
-import { prebuildOptionsFromConfig } from '../../prebuilds/options.js';
 import { setReconciliationPaused } from '../../prebuilds/settings.js';
 import { systemClock } from '../../util/clock.js';
 import { withDatabase } from '../database.js';
 import { addSettings, DATABASE_SETTINGS } from '../options.js';
+import { DECISION_KEYS, decisionSettings, describeDecisionSettings } from './prebuilds-decision.js';
 import { formatPlan, formatStatus } from './prebuilds-format.js';
 import { registerSimulate } from './simulate.js';
 
-/** The decision's settings: status and plan must decide as the controller does. */
-const DECISION_SETTINGS: readonly SettingKey[] = [
-  ...DATABASE_SETTINGS,
-  'backoffBase',
-  'backoffCap',
-  'backoffLookback',
-  'failureHardLimit',
-  'prebuildCleanupGrace',
-];
+/**
+ * The decision's settings: status and plan decide as the controller does, with the settings it
+ * recorded in the database; these flags override them.
+ */
+const DECISION_SETTINGS: readonly SettingKey[] = [...DATABASE_SETTINGS, ...DECISION_KEYS];
 
 const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
 
@@ -44,10 +40,15 @@ export function registerPrebuilds(program: Command): void {
       .option('--json', 'print {"presets": [...]} as GET /api/v1/presets does'),
     DECISION_SETTINGS,
   ).action(async (flags: Record<string, unknown>) => {
-    const status = await withDatabase(flags, ({ config, pool }) =>
-      presetsStatus(pool, systemClock.now(), prebuildOptionsFromConfig(config)),
+    const [status, decision] = await withDatabase(flags, async ({ config, pool }) => {
+      const settings = await decisionSettings(pool, config, flags);
+      return [await presetsStatus(pool, systemClock.now(), settings.options), settings] as const;
+    });
+    process.stdout.write(
+      flags.json === true
+        ? json({ ...status, decision_settings: decision })
+        : formatStatus(status) + describeDecisionSettings(decision),
     );
-    process.stdout.write(flags.json === true ? json(status) : formatStatus(status));
   });
 
   addSettings(
@@ -57,10 +58,15 @@ export function registerPrebuilds(program: Command): void {
       .option('--json', 'print {"presets": [...]} as GET /api/v1/presets/plan does'),
     DECISION_SETTINGS,
   ).action(async (flags: Record<string, unknown>) => {
-    const plan = await withDatabase(flags, ({ config, pool }) =>
-      presetsPlan(pool, systemClock.now(), prebuildOptionsFromConfig(config)),
+    const [plan, decision] = await withDatabase(flags, async ({ config, pool }) => {
+      const settings = await decisionSettings(pool, config, flags);
+      return [await presetsPlan(pool, systemClock.now(), settings.options), settings] as const;
+    });
+    process.stdout.write(
+      flags.json === true
+        ? json({ ...plan, decision_settings: decision })
+        : formatPlan(plan) + describeDecisionSettings(decision),
     );
-    process.stdout.write(flags.json === true ? json(plan) : formatPlan(plan));
   });
 
   for (const [name, paused, what] of [
