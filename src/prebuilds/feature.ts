@@ -22,6 +22,7 @@ export const prebuildsFeature: FeatureFactory = (context) => {
     db: pool,
     logger,
     intervalMs: config.prebuildMetricsInterval,
+    ...(listener ? { listener } : {}),
   });
   metrics.setStateSource(() => stateCache.get());
   metrics.setCountersSource(() => counters.get());
