@@ -104,6 +104,24 @@ const listenAddress = z.string().transform((text, ctx) => {
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
+/**
+ * An API token as clients send it: `Authorization: Bearer <token>`. Surrounding whitespace (the
+ * newline a Secret made from a file carries) is trimmed, since no header can carry it; what is
+ * left must be an RFC 6750 b64token, or no request could ever present it.
+ */
+const apiToken = z
+  .string()
+  .transform((text) => text.trim())
+  .pipe(
+    z
+      .string()
+      .min(8, 'must be at least 8 characters (after trimming surrounding whitespace)')
+      .regex(
+        /^[A-Za-z0-9\-._~+/]+=*$/,
+        'cannot be sent as "Authorization: Bearer <token>": use only letters, digits and - . _ ~ + / (then = padding), no spaces or other characters',
+      ),
+  );
+
 const boolean = z.string().transform((text, ctx) => {
   const value = text.trim().toLowerCase();
   if (value === 'true' || value === '1') return true;
@@ -359,8 +377,8 @@ export const SETTINGS = {
     fileEnv: 'PREBUILD_CONTROLLER_API_TOKEN_FILE',
     arg: 'token',
     description:
-      'bootstrap bearer token for /api/v1 with role admin (more tokens: `tokens create`); unset = requests without a token are answered on loopback only',
-    schema: z.string().min(8, 'must be at least 8 characters'),
+      'bootstrap bearer token for /api/v1 with role admin (more tokens: `tokens create`); surrounding whitespace, such as the newline of a file, is trimmed; unset = requests without a token are answered on loopback only',
+    schema: apiToken,
   },
   insecureNoToken: {
     env: 'PREBUILD_CONTROLLER_INSECURE_NO_TOKEN',

@@ -6,13 +6,13 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Registry } from 'prom-client';
-import YAML from 'yaml';
 
 import type { Logger } from '../log/logger.js';
 import { type Principal, ROLES, type Role } from '../tokens/roles.js';
 import type { TokenVerifier } from '../tokens/verifier.js';
 import { findTextProblems, formatPath } from '../util/text.js';
 import { authenticate, authorize } from './auth.js';
+import { registerBodyParsers } from './body-parsers.js';
 import { AppError, type ErrorDetail } from './errors.js';
 import { COMPONENTS } from './components.js';
 import { HEALTH_SCHEMAS } from './health-schemas.js';
@@ -143,20 +143,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const withApi = options.api !== undefined;
   if (withApi) await registerOpenApi(app);
 
-  app.addContentTypeParser(
-    ['application/yaml', 'application/x-yaml', 'text/yaml'],
-    { parseAs: 'string' },
-    (_request, body, done) => {
-      try {
-        done(null, YAML.parse(body as string));
-      } catch (error) {
-        done(
-          new AppError(400, 'bad_request', `body is not valid YAML: ${(error as Error).message}`),
-          undefined,
-        );
-      }
-    },
-  );
+  registerBodyParsers(app);
 
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     if (error instanceof AppError) {

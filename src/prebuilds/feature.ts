@@ -3,6 +3,7 @@ import { AutoscalingInputs } from '../autoscaling/inputs.js';
 import type { FeatureFactory } from '../service/controller.js';
 import { workspaceCreateRoute } from './claim-routes.js';
 import { CountersCache } from './counters-cache.js';
+import { recordDecisionSettings } from './decision-settings.js';
 import { prebuildMetricsFor } from './metrics.js';
 import { prebuildOptionsFromConfig } from './options.js';
 import { PrebuildReconciler } from './reconciler.js';
@@ -25,6 +26,7 @@ export const prebuildsFeature: FeatureFactory = (context) => {
     db: pool,
     logger,
     intervalMs: config.prebuildMetricsInterval,
+    ...(listener ? { listener } : {}),
   });
   metrics.setStateSource(() => stateCache.get());
   metrics.setCountersSource(() => counters.get());
@@ -48,8 +50,14 @@ export const prebuildsFeature: FeatureFactory = (context) => {
     clock,
     retentionMs: config.claimHistoryRetention,
   });
+  // `prebuilds status` and `plan` on the command line decide with what this controller uses.
+  const recordSettings = {
+    name: 'prebuild-decision-settings',
+    start: () => recordDecisionSettings(pool, options, clock.now()),
+    stop: async () => undefined,
+  };
   return {
-    components: [counters, reconciler, pruner],
+    components: [recordSettings, counters, reconciler, pruner],
     api: [
       presetRoutes({ db: pool, clock, options, stateCache, autoscaling }),
       workspaceCreateRoute({ db: pool, clock, metrics }),

@@ -84,7 +84,7 @@ export async function startController(options: StartOptions): Promise<RunningCon
   const { config, logger } = options;
   const log = logger.child({ component: 'controller' });
   refuseOpenApi(config);
-  const database = await resolveDatabase(config, logger);
+  const database = await resolveDatabase(config, logger, { createEmbedded: true });
   const cleanup: (() => Promise<void>)[] = [() => database.stop()];
   const unwind = async () => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);

@@ -4,6 +4,7 @@ import { cronFields } from '../domain/schedule/cron.js';
 import { checkSchedules, type ScheduleInput } from '../domain/schedule/validate.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { findTextProblems } from '../util/text.js';
+import { findForbiddenYamlKey, forbiddenKeyMessage } from '../util/forbidden-keys.js';
 import { autoscalingIssues } from './autoscaling-checks.js';
 import type { AutoscalingConfig } from './autoscaling-schema.js';
 import { type TemplateConfig, TemplateConfigSchema, WEEKDAYS } from './config-schema.js';
@@ -34,6 +35,10 @@ export function parseConfigText(
         message: `not valid YAML or JSON: ${(error.message.split('\n')[0] ?? error.code).replace(/:$/, '')}`,
       })),
     };
+  }
+  const forbidden = findForbiddenYamlKey(document);
+  if (forbidden !== null) {
+    return { ok: false, issues: [{ path: forbidden, message: forbiddenKeyMessage(forbidden) }] };
   }
   return { ok: true, value: document.toJS({ maxAliasCount: 100 }) as unknown };
 }

@@ -1,6 +1,8 @@
+import type { Command } from 'commander';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 
+import { buildProgram } from '../../src/cli/main.js';
 import { runCli } from '../helpers/cli.js';
 import { createEmptyDatabase } from '../helpers/db.js';
 
@@ -53,6 +55,25 @@ describe('prebuild-controller CLI', () => {
     expect(result.stderr).not.toContain('hunter2');
   });
 
+  it('has --json on every command that prints a result', () => {
+    const leaves: Command[] = [];
+    const walk = (command: Command) => {
+      if (command.commands.length === 0) leaves.push(command);
+      command.commands.forEach(walk);
+    };
+    walk(buildProgram());
+    const path = (command: Command): string =>
+      command.parent?.parent ? `${path(command.parent)} ${command.name()}` : command.name();
+    // Daemons print logs; `template schema` prints JSON already.
+    const exempt = ['run', 'provisionerd', 'template schema'];
+    const missing = leaves
+      .filter((command) => !exempt.includes(path(command)))
+      .filter((command) => !command.options.some((option) => option.long === '--json'))
+      .map(path);
+    expect(missing).toEqual([]);
+    expect(leaves.length).toBeGreaterThan(30);
+  });
+
   it('migrates, then refuses a database whose applied migration was edited', async () => {
     const db = await createEmptyDatabase();
     try {
@@ -61,6 +82,8 @@ describe('prebuild-controller CLI', () => {
       expect(first.stdout).toMatch(/^applied \d+ migration\(s\)/);
       const again = await runCli(['migrate'], { DATABASE_URL: db.url });
       expect(again.stdout).toMatch(/is up to date/);
+      const json = await runCli(['migrate', '--json'], { DATABASE_URL: db.url });
+      expect(JSON.parse(json.stdout)).toEqual({ database: expect.any(String), applied: [] });
       // Equivalent to editing 0001 after it was applied: the recorded checksum no longer matches.
       const client = new pg.Client({ connectionString: db.url });
       await client.connect();

@@ -70,6 +70,18 @@ describe('template validate', () => {
     ]);
   });
 
+  it('refuses a JSON file with a __proto__ key instead of dropping it silently', async () => {
+    const path = file(
+      'proto.json',
+      '{"name":"x","presets":[{"name":"p","__proto__":{"default":true}}]}',
+    );
+    const run = await cli(['template', 'validate', path]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.split('\n')[0]).toBe(
+      'presets[0].__proto__: a "__proto__" key is not allowed (at presets[0].__proto__): it could change the prototype of the parsed object; rename or remove it',
+    );
+  });
+
   it('--json prints the issues or the normalised config', async () => {
     const bad = await cli(['template', 'validate', '--json', file('invalid.yaml', INVALID)]);
     expect(bad.code).toBe(1);

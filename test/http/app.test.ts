@@ -151,6 +151,31 @@ describe('HTTP app', () => {
     expect(bad.json().message).toMatch(/^body is not valid YAML/);
   });
 
+  it('refuses a __proto__ key in a JSON or YAML body, saying so', async () => {
+    const post = (type: string, payload: string) =>
+      guarded.inject({
+        method: 'POST',
+        url: '/api/v1/things',
+        headers: { authorization: 'Bearer s3cret-token', 'content-type': type },
+        payload,
+      });
+    const message =
+      'body: a "__proto__" key is not allowed (at __proto__): it could change the prototype of the parsed object; rename or remove it';
+    for (const response of [
+      await post('application/json', '{"name":"box","__proto__":{"count":1}}'),
+      await post('application/yaml', 'name: box\n__proto__:\n  count: 1\n'),
+    ]) {
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toEqual({ code: 'bad_request', message, details: [] });
+    }
+    const nested = await post('application/json', '{"name":"box","x":[{"__proto__":{}}]}');
+    expect(nested.json<{ message: string }>().message).toMatch(/\(at x\[0\]\.__proto__\)/);
+    // Malformed JSON still says what is wrong with it.
+    const broken = await post('application/json', '{"name":');
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json<{ message: string }>().message).toMatch(/^body is not valid JSON: /);
+  });
+
   it('reports 503 on /readyz when the database is unreachable', async () => {
     const broken = await buildApp({
       logger: silentLogger(),

@@ -331,6 +331,14 @@ describe('prebuild-controller jobs', () => {
 
     const logs = await cli(['jobs', 'logs', job.id]);
     expect(logs.out).toMatch(/^\S+Z \[info\] echo: hello\n$/);
+    const jsonLogs = await cli(['jobs', 'logs', job.id, '--json']);
+    expect(jsonLogs.out.endsWith('\n')).toBe(true);
+    expect(
+      jsonLogs.out
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual([expect.objectContaining({ level: 'info', stage: 'echo', output: 'hello' })]);
 
     const canceled = await cli(['jobs', 'cancel', job.id]);
     expect(canceled).toMatchObject({ code: 0, out: `job ${job.id} canceled\n` });
@@ -344,5 +352,14 @@ describe('prebuild-controller jobs', () => {
     const missing = await cli(['jobs', 'show', randomUUID()]);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/job .* not found/);
+
+    // Not a UUID is a usage error that says so, not "not found".
+    for (const command of ['show', 'logs', 'cancel']) {
+      const bad = await cli(['jobs', command, 'not-a-uuid']);
+      expect(bad.code).toBe(2);
+      expect(bad.err).toBe(
+        "prebuild-controller: command-argument value 'not-a-uuid' is invalid for argument 'id'. not a UUID (see --help)\n",
+      );
+    }
   });
 });

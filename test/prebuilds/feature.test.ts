@@ -5,7 +5,9 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 
 import { loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { readDecisionSettings } from '../../src/prebuilds/decision-settings.js';
 import { prebuildsFeature } from '../../src/prebuilds/feature.js';
+import { prebuildOptionsFromConfig } from '../../src/prebuilds/options.js';
 import { type RunningController, startController } from '../../src/service/controller.js';
 import { FEATURES } from '../../src/service/features.js';
 import { packageRoot } from '../../src/util/paths.js';
@@ -43,6 +45,11 @@ describe('prebuilds in `run`', () => {
       logger: silentLogger(),
       features: FEATURES,
       checkResponse: strictResponseCheck,
+    });
+    // The CLI's `prebuilds status` and `plan` decide with what this controller uses.
+    expect(await readDecisionSettings(db.pool)).toMatchObject({
+      options: prebuildOptionsFromConfig(config),
+      recordedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     // The README's walk-through: `npm start` + one push of examples/quickstart.yaml.
     const name = 'quickstart';

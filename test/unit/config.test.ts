@@ -57,7 +57,15 @@ describe('loadConfig', () => {
     ],
     [
       { PREBUILD_CONTROLLER_API_TOKEN: 'short' },
-      'invalid configuration: PREBUILD_CONTROLLER_API_TOKEN (flag --api-token): must be at least 8 characters',
+      'invalid configuration: PREBUILD_CONTROLLER_API_TOKEN (flag --api-token): must be at least 8 characters (after trimming surrounding whitespace)',
+    ],
+    [
+      { PREBUILD_CONTROLLER_API_TOKEN: 'two words token' },
+      'invalid configuration: PREBUILD_CONTROLLER_API_TOKEN (flag --api-token): cannot be sent as "Authorization: Bearer <token>": use only letters, digits and - . _ ~ + / (then = padding), no spaces or other characters',
+    ],
+    [
+      { PREBUILD_CONTROLLER_API_TOKEN: 'geheimnis-\u00e4\u00f6\u00fc' },
+      'invalid configuration: PREBUILD_CONTROLLER_API_TOKEN (flag --api-token): cannot be sent as "Authorization: Bearer <token>": use only letters, digits and - . _ ~ + / (then = padding), no spaces or other characters',
     ],
   ])('rejects %o with one clear line', (env, message) => {
     expect(() => loadConfig({}, env)).toThrow(new ConfigError(message));
@@ -78,6 +86,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { PREBUILD_CONTROLLER_NOTIFICATION_RETENTION: '3651d' })).toThrow(
       /must be at most 3650d, got "3651d"/,
     );
+  });
+
+  it('trims the whitespace around an API token (a Secret made from a file ends in a newline)', () => {
+    const env = { PREBUILD_CONTROLLER_API_TOKEN: '  s3cr3t-t0ken_ABC==\n' };
+    expect(loadConfig({}, env).apiToken).toBe('s3cr3t-t0ken_ABC==');
+    expect(loadConfig({ apiToken: 'abcdefgh12\r\n' }, {}).apiToken).toBe('abcdefgh12');
   });
 
   it('names the flag when the bad value came from a flag', () => {

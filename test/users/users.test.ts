@@ -94,7 +94,7 @@ describe('users API', () => {
 });
 
 describe('users CLI', () => {
-  it('creates, lists and suspends users', async () => {
+  it('creates, lists, suspends and activates users', { timeout: 90_000 }, async () => {
     const env = { DATABASE_URL: db.url };
     const created = await runCli(
       ['users', 'create', 'carol', '--role', 'template-admin', '--json'],
@@ -115,5 +115,7 @@ describe('users CLI', () => {
     expect(listed.stdout).toMatch(/carol\s+active\s+template-admin/);
     const suspended = await runCli(['users', 'suspend', 'carol'], env);
     expect(suspended.stdout).toBe('user carol is suspended\n');
+    const activated = await runCli(['users', 'activate', 'carol', '--json'], env);
+    expect(JSON.parse(activated.stdout)).toMatchObject({ username: 'carol', status: 'active' });
   });
 });

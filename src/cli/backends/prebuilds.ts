@@ -5,7 +5,11 @@ import {
   resetPreset,
   resolvePresetRef,
 } from '../../prebuilds/admin.js';
-import { prebuildOptionsFromConfig } from '../../prebuilds/options.js';
+import {
+  type ApiDecisionSettings,
+  type DecisionSettings,
+  decisionSettings,
+} from '../commands/prebuilds-decision.js';
 import { setReconciliationPaused } from '../../prebuilds/settings.js';
 import type { TemplateSummary } from '../../templates/list.js';
 import { systemClock } from '../../util/clock.js';
@@ -15,8 +19,12 @@ import { cliPrincipal } from '../principal.js';
 import { ApiClient, segment } from './http.js';
 import { apiTarget } from './target.js';
 
-export type PresetsStatus = Awaited<ReturnType<typeof presetsStatus>>;
-export type PresetsPlan = Awaited<ReturnType<typeof presetsPlan>>;
+/** Which decision settings an answer was computed with (see prebuilds-decision.ts). */
+interface WithDecisionSettings {
+  readonly decision_settings: DecisionSettings | ApiDecisionSettings;
+}
+export type PresetsStatus = Awaited<ReturnType<typeof presetsStatus>> & WithDecisionSettings;
+export type PresetsPlan = Awaited<ReturnType<typeof presetsPlan>> & WithDecisionSettings;
 export interface PauseChange {
   readonly paused: boolean;
   readonly changed_by: string;
@@ -36,13 +44,21 @@ function databasePrebuilds(flags: Record<string, unknown>): PrebuildsClient {
   const now = () => systemClock.now();
   return {
     status: () =>
-      withDatabase(flags, ({ config, pool }) =>
-        presetsStatus(pool, now(), prebuildOptionsFromConfig(config)),
-      ),
+      withDatabase(flags, async ({ config, pool }) => {
+        const settings = await decisionSettings(pool, config, flags);
+        return {
+          ...(await presetsStatus(pool, now(), settings.options)),
+          decision_settings: settings,
+        };
+      }),
     plan: () =>
-      withDatabase(flags, ({ config, pool }) =>
-        presetsPlan(pool, now(), prebuildOptionsFromConfig(config)),
-      ),
+      withDatabase(flags, async ({ config, pool }) => {
+        const settings = await decisionSettings(pool, config, flags);
+        return {
+          ...(await presetsPlan(pool, now(), settings.options)),
+          decision_settings: settings,
+        };
+      }),
     setPaused: async (paused) => {
       const changedBy = cliPrincipal();
       await withDatabase(flags, ({ pool }) =>
@@ -96,10 +112,18 @@ export async function presetIdOverApi(api: ApiClient, ref: string): Promise<stri
   return (found[0] as { id: string }).id;
 }
 
+const OVER_API: ApiDecisionSettings = { source: 'api' };
+
 function apiPrebuilds(api: ApiClient): PrebuildsClient {
   return {
-    status: () => api.get<PresetsStatus>('/presets'),
-    plan: () => api.get<PresetsPlan>('/presets/plan'),
+    status: async () => ({
+      ...(await api.get<Omit<PresetsStatus, 'decision_settings'>>('/presets')),
+      decision_settings: OVER_API,
+    }),
+    plan: async () => ({
+      ...(await api.get<Omit<PresetsPlan, 'decision_settings'>>('/presets/plan')),
+      decision_settings: OVER_API,
+    }),
     setPaused: (paused) =>
       api.send<PauseChange>('POST', `/prebuilds/${paused ? 'pause' : 'resume'}`),
     change: async (action, ref) => {

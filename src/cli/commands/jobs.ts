@@ -1,11 +1,17 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 
-import { FINISHED_STATUSES, type JobLogLine, type JobView } from '../../jobs/service.js';
+import { FINISHED_STATUSES, isUuid, type JobLogLine, type JobView } from '../../jobs/service.js';
 import { sleep } from '../../jobs/sleep.js';
 import { formatTags } from '../../jobs/tags.js';
 import { type JobsClient, withJobsClient } from '../backends/jobs.js';
 import { CliError } from '../errors.js';
 import { addClientSettings, DATABASE_SETTINGS } from '../options.js';
+
+/** A job id argument: "not a UUID" is a usage error (exit 2), not "not found". */
+function jobId(value: string): string {
+  if (!isUuid(value)) throw new InvalidArgumentError('not a UUID');
+  return value;
+}
 
 const time = (value: Date | null) => (value ? value.toISOString() : '-');
 
@@ -57,7 +63,7 @@ export function registerJobs(program: Command): void {
     jobs
       .command('show')
       .description('show a job: status, build, times, daemon, error')
-      .argument('<id>', 'job id')
+      .argument('<id>', 'job id (a UUID)', jobId)
       .option('--json', 'print the job as JSON'),
     DATABASE_SETTINGS,
   ).action(async (id: string, flags: Record<string, unknown>) => {
@@ -71,8 +77,12 @@ export function registerJobs(program: Command): void {
     jobs
       .command('logs')
       .description('print the log lines of a job')
-      .argument('<id>', 'job id')
-      .option('-f, --follow', 'keep printing new lines until the job finishes'),
+      .argument('<id>', 'job id (a UUID)', jobId)
+      .option('-f, --follow', 'keep printing new lines until the job finishes')
+      .option(
+        '--json',
+        'print one JSON object per line: {"id","created_at","level","stage","output"}',
+      ),
     DATABASE_SETTINGS,
   ).action(async (id: string, flags: Record<string, unknown>) => {
     await withJobsClient(flags, async (client) => {
@@ -87,7 +97,9 @@ export function registerJobs(program: Command): void {
           const finished = FINISHED_STATUSES.has(job.status);
           for (;;) {
             const lines = await client.logs(id, after, 1000);
-            for (const line of lines) process.stdout.write(formatLogLine(line));
+            for (const line of lines) {
+              process.stdout.write(flags.json ? JSON.stringify(line) + '\n' : formatLogLine(line));
+            }
             after = lines.at(-1)?.id ?? after;
             if (lines.length < 1000) break;
           }
@@ -108,7 +120,7 @@ export function registerJobs(program: Command): void {
       .description(
         'cancel a job: a pending one at once, a running one when its daemon next checks in',
       )
-      .argument('<id>', 'job id')
+      .argument('<id>', 'job id (a UUID)', jobId)
       .option('--json', 'print the job as JSON'),
     DATABASE_SETTINGS,
   ).action(async (id: string, flags: Record<string, unknown>) => {

@@ -10,6 +10,7 @@ export function registerMigrate(program: Command): void {
   const command = program
     .command('migrate')
     .description('apply pending database migrations and exit (safe to run from several replicas)');
+  command.option('--json', 'print {"database", "applied": [migration file names]}');
   addSettings(command, [...DATABASE_SETTINGS, 'migrationLockTimeout']).action(
     async (flags: Record<string, unknown>) => {
       const config = loadConfig(flags);
@@ -21,9 +22,11 @@ export function registerMigrate(program: Command): void {
           lockTimeoutMs: config.migrationLockTimeout,
         });
         process.stdout.write(
-          applied.length === 0
-            ? `database ${redactUrl(database.url)} is up to date\n`
-            : `applied ${applied.length} migration(s) to ${redactUrl(database.url)}: ${applied.join(', ')}\n`,
+          flags.json === true
+            ? JSON.stringify({ database: redactUrl(database.url), applied }) + '\n'
+            : applied.length === 0
+              ? `database ${redactUrl(database.url)} is up to date\n`
+              : `applied ${applied.length} migration(s) to ${redactUrl(database.url)}: ${applied.join(', ')}\n`,
         );
       } finally {
         await database.stop();

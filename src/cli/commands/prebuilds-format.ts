@@ -92,11 +92,15 @@ export function formatStatus(status: Status): string {
   );
 }
 
-/** `prebuilds plan`: per preset with something to do, each action and why. */
+/**
+ * `prebuilds plan`: per preset with something to do, each action and why; and every preset that is
+ * short of its desired size but may not create (hard limit, backoff, validation failure), with
+ * the reason, so "nothing to do" is only said when every pool really is where it should be.
+ */
 export function formatPlan(plan: Plan): string {
   const lines: string[] = [];
   for (const p of plan.presets) {
-    if (p.actions.length === 0 && !p.status_change) continue;
+    if (p.actions.length === 0 && !p.status_change && !p.creation_blocked) continue;
     const version = p.active_version ? p.template_version : `${p.template_version}, old`;
     lines.push(`${p.organization}/${p.template}/${p.preset} (${version}):`);
     if (p.status_change) lines.push(`  status ${p.status_change.from} -> ${p.status_change.to}`);
@@ -105,6 +109,9 @@ export function formatPlan(plan: Plan): string {
       lines.push(
         `  desired ${p.desired} from ${p.target_source} (scheduled target ${p.scheduled_target})${why}`,
       );
+    }
+    if (p.creation_blocked) {
+      lines.push(`  creation blocked (${p.status}, desired ${p.desired}): ${p.creation_blocked}`);
     }
     for (const action of p.actions) {
       lines.push(`  ${action.reason}`);

@@ -3,17 +3,17 @@ import type { Command } from 'commander';
 import type { SettingKey } from '../../config/settings.js';
 import { prebuildsClient } from '../backends/prebuilds.js';
 import { addClientSettings, DATABASE_SETTINGS } from '../options.js';
+import { DECISION_KEYS, describeDecisionSettings } from './prebuilds-decision.js';
 import { formatPlan, formatStatus } from './prebuilds-format.js';
 import { registerSimulate } from './simulate.js';
 
-/** The decision's settings: status and plan must decide as the controller does. */
+/**
+ * The decision's settings: status and plan decide as the controller does, with the settings it
+ * recorded in the database (over the API, the controller computes them); these flags override.
+ */
 const DECISION_SETTINGS: readonly SettingKey[] = [
   ...DATABASE_SETTINGS,
-  'backoffBase',
-  'backoffCap',
-  'backoffLookback',
-  'failureHardLimit',
-  'prebuildCleanupGrace',
+  ...DECISION_KEYS,
   'autoscalingMaxTarget',
   'autoscalingDefaultLeadTime',
 ];
@@ -37,7 +37,11 @@ export function registerPrebuilds(program: Command): void {
     DECISION_SETTINGS,
   ).action(async (flags: Record<string, unknown>) => {
     const status = await prebuildsClient(flags).status();
-    process.stdout.write(flags.json === true ? json(status) : formatStatus(status));
+    process.stdout.write(
+      flags.json === true
+        ? json(status)
+        : formatStatus(status) + describeDecisionSettings(status.decision_settings),
+    );
   });
 
   addClientSettings(
@@ -48,7 +52,11 @@ export function registerPrebuilds(program: Command): void {
     DECISION_SETTINGS,
   ).action(async (flags: Record<string, unknown>) => {
     const plan = await prebuildsClient(flags).plan();
-    process.stdout.write(flags.json === true ? json(plan) : formatPlan(plan));
+    process.stdout.write(
+      flags.json === true
+        ? json(plan)
+        : formatPlan(plan) + describeDecisionSettings(plan.decision_settings),
+    );
   });
 
   for (const [name, paused, what] of [

@@ -105,10 +105,15 @@ export function registerTokens(program: Command): void {
     tokens
       .command('revoke')
       .description('revoke a live token (by name or id): it is refused from now on')
-      .argument('<token>', 'token name or id'),
+      .argument('<token>', 'token name or id')
+      .option('--json', "print the revoked token's record as JSON"),
     DATABASE_SETTINGS,
   ).action(async (ref: string, flags: Record<string, unknown>) => {
     const row = await withDatabase(flags, ({ pool }) => revokeToken(pool, ref, systemClock.now()));
-    process.stdout.write(`revoked token "${row.name}" (${row.role})\n`);
+    process.stdout.write(
+      flags.json === true
+        ? JSON.stringify(tokenJson(row, systemClock.now())) + '\n'
+        : `revoked token "${row.name}" (${row.role})\n`,
+    );
   });
 }

@@ -51,11 +51,17 @@ export function registerUsers(program: Command): void {
 
   for (const name of ['suspend', 'activate'] as const) {
     addClientSettings(
-      users.command(name).description(`${name} a user (by username or id)`).argument('<user>'),
+      users
+        .command(name)
+        .description(`${name} a user (by username or id)`)
+        .argument('<user>')
+        .option('--json', 'print the user as JSON'),
       DATABASE_SETTINGS,
     ).action(async (ref: string, flags: Record<string, unknown>) => {
       const user = await usersClient(flags).setStatus(ref, name);
-      process.stdout.write(`user ${user.username} is ${user.status}\n`);
+      process.stdout.write(
+        flags.json ? JSON.stringify(user) + '\n' : `user ${user.username} is ${user.status}\n`,
+      );
     });
   }
 }

@@ -29,6 +29,23 @@ function checkCases(config: PrebuildScheduleConfig, cases: readonly Case[]) {
   });
 }
 
+describe("Coder's own boundary cases (TestCalculateDesiredInstances, TestIsWithinRange)", () => {
+  // "* 9-18 * * 1-5" is the continuous range 09:00:00-18:59:59, Monday to Friday; base 1.
+  checkCases(
+    { instances: 1, timezone: 'UTC', schedules: [{ cron: '* 9-18 * * 1-5', instances: 3 }] },
+    [
+      ['2025-06-02T08:59:59.000Z', 1, null],
+      ['2025-06-02T09:00:00.000Z', 3, 0],
+      ['2025-06-02T09:01:00.000Z', 3, 0],
+      ['2025-06-02T18:00:00.000Z', 3, 0],
+      ['2025-06-02T18:59:59.000Z', 3, 0],
+      ['2025-06-02T19:00:00.000Z', 1, null],
+      ['2025-06-02T19:01:00.000Z', 1, null],
+      ['2025-06-07T14:00:00.000Z', 1, null],
+    ],
+  );
+});
+
 describe('range semantics in UTC: both edges of every range', () => {
   checkCases(office('UTC'), [
     ['2026-11-23T07:59:59.999Z', 0, null],

@@ -414,6 +414,14 @@ describe('text input', () => {
     ['a: 1\na: 2\n', /^\(root\): not valid YAML or JSON: Map keys must be unique/],
     ['', /^\(root\): expected a mapping \(key: value\), got null$/],
     ['- name: x', /^\(root\): expected a mapping \(key: value\), got a list$/],
+    [
+      'name: x\n__proto__:\n  presets: []\n',
+      /^__proto__: a "__proto__" key is not allowed \(at __proto__\): it could change the prototype/,
+    ],
+    [
+      '{"name": "x", "presets": [{"name": "p", "__proto__": {"default": true}}]}',
+      /^presets\[0\]\.__proto__: a "__proto__" key is not allowed/,
+    ],
   ])('%j', (text, expected) => {
     const result = validateTemplateText(text);
     expect(result.ok).toBe(false);
