@@ -43,6 +43,10 @@ TABLE organizations
   name text NOT NULL
   created_at timestamp with time zone NOT NULL DEFAULT now()
   updated_at timestamp with time zone NOT NULL DEFAULT now()
+TABLE prebuild_delete_abandonments
+  workspace_id uuid NOT NULL
+  failed_deletes integer NOT NULL
+  abandoned_at timestamp with time zone NOT NULL
 TABLE provisioner_daemons
   id uuid NOT NULL DEFAULT gen_random_uuid()
   name text NOT NULL
@@ -234,6 +238,9 @@ CONSTRAINT notification_messages.notification_messages_user_id_fkey FOREIGN KEY 
 CONSTRAINT organizations.organizations_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9_-]{0,63}$'::text))
 CONSTRAINT organizations.organizations_name_key UNIQUE (name)
 CONSTRAINT organizations.organizations_pkey PRIMARY KEY (id)
+CONSTRAINT prebuild_delete_abandonments.prebuild_delete_abandonments_failed_deletes_check CHECK ((failed_deletes > 0))
+CONSTRAINT prebuild_delete_abandonments.prebuild_delete_abandonments_pkey PRIMARY KEY (workspace_id)
+CONSTRAINT prebuild_delete_abandonments.prebuild_delete_abandonments_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES workspaces(id) ON DELETE CASCADE
 CONSTRAINT provisioner_daemons.provisioner_daemons_name_key UNIQUE (name)
 CONSTRAINT provisioner_daemons.provisioner_daemons_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organizations(id)
 CONSTRAINT provisioner_daemons.provisioner_daemons_pkey PRIMARY KEY (id)
@@ -317,6 +324,7 @@ INDEX notification_messages_expired_leases CREATE INDEX notification_messages_ex
 INDEX notification_messages_pkey CREATE UNIQUE INDEX notification_messages_pkey ON public.notification_messages (id)
 INDEX organizations_name_key CREATE UNIQUE INDEX organizations_name_key ON public.organizations (name)
 INDEX organizations_pkey CREATE UNIQUE INDEX organizations_pkey ON public.organizations (id)
+INDEX prebuild_delete_abandonments_pkey CREATE UNIQUE INDEX prebuild_delete_abandonments_pkey ON public.prebuild_delete_abandonments (workspace_id)
 INDEX provisioner_daemons_name_key CREATE UNIQUE INDEX provisioner_daemons_name_key ON public.provisioner_daemons (name)
 INDEX provisioner_daemons_pkey CREATE UNIQUE INDEX provisioner_daemons_pkey ON public.provisioner_daemons (id)
 INDEX provisioner_job_logs_job_id CREATE INDEX provisioner_job_logs_job_id ON public.provisioner_job_logs (job_id, id)

@@ -105,6 +105,16 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
     (plan) => Number(plan.state.backoffUntil !== null),
   );
   perPreset(
+    'coderd_prebuilt_workspaces_delete_backing_off',
+    'Number of prebuilt workspaces whose delete failed and is retried after a backoff.',
+    (plan) => plan.state.failedDeletes.filter((failed) => failed.retryAt !== null).length,
+  );
+  perPreset(
+    'coderd_prebuilt_workspaces_delete_given_up',
+    'Number of prebuilt workspaces whose delete failed PREBUILD_CONTROLLER_PREBUILD_DELETE_RETRY_LIMIT times in a row and is no longer retried.',
+    (plan) => plan.state.failedDeletes.filter((failed) => failed.retryAt === null).length,
+  );
+  perPreset(
     'coderd_prebuilt_workspaces_schedule_invalid',
     "Indicates whether a given preset's stored prebuild schedule is invalid, so its default instance count applies (1 = invalid, 0 = valid).",
     (plan) => Number((plan.state.schedule?.error ?? null) !== null),

@@ -4,7 +4,12 @@ import { type PrebuildOptions, validatePrebuildOptions } from '../domain/prebuil
 
 type OptionSettings = Pick<
   Config,
-  'backoffBase' | 'backoffCap' | 'backoffLookback' | 'failureHardLimit' | 'prebuildCleanupGrace'
+  | 'backoffBase'
+  | 'backoffCap'
+  | 'backoffLookback'
+  | 'failureHardLimit'
+  | 'prebuildCleanupGrace'
+  | 'prebuildDeleteRetryLimit'
 >;
 
 /** The decision's options from the settings; settings that contradict each other are a ConfigError. */
@@ -15,6 +20,7 @@ export function prebuildOptionsFromConfig(config: OptionSettings): PrebuildOptio
     backoffLookbackMs: config.backoffLookback,
     failureHardLimit: config.failureHardLimit,
     cleanupGraceMs: config.prebuildCleanupGrace,
+    deleteRetryLimit: config.prebuildDeleteRetryLimit,
   };
   if (options.backoffCapMs < options.backoffBaseMs) {
     const cap = SETTINGS.backoffCap;

@@ -24,6 +24,7 @@ const DECISION_SETTINGS: readonly SettingKey[] = [
   'backoffLookback',
   'failureHardLimit',
   'prebuildCleanupGrace',
+  'prebuildDeleteRetryLimit',
 ];
 
 const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';

@@ -1,6 +1,6 @@
 import type { DesiredResolver, DesiredResult } from '../schedule/types.js';
 import { backoffUntil } from './backoff.js';
-import { type Classified, classify } from './classify.js';
+import { type Classified, classify, type FailedDelete } from './classify.js';
 import type { PrebuildOptions } from './options.js';
 import type { PrebuildStatus, PresetRow, PresetSnapshot } from './types.js';
 
@@ -41,6 +41,8 @@ export interface PresetState {
   readonly pendingInactive: number;
   /** Stopped or failed prebuilds past the grace period, to delete. */
   readonly stoppedOrFailed: number;
+  /** Prebuilds whose delete failed and that are not retried now (backing off, or given up). */
+  readonly failedDeletes: readonly FailedDelete[];
   /** Prebuilds missing from the pool: max(desired - valid - starting, 0), at most desired. */
   readonly missing: number;
   /** Creation failures since the last success, within the lookback. */
@@ -102,12 +104,12 @@ export function calculateState(
   now: Date,
   options: PrebuildOptions,
   resolveDesired: DesiredResolver,
-  classified: Classified = classify(ps, now, options.cleanupGraceMs),
+  classified: Classified = classify(ps, now, options),
 ): PresetState {
   const { preset } = ps;
   const whyInactive = inactiveReason(preset);
   const active = whyInactive === null;
-  const { valid, expired, cleanupDue } = classified;
+  const { valid, expired, cleanupDue, failedDeletes } = classified;
   const { desired, schedule } = active
     ? resolve(preset, now, resolveDesired)
     : { desired: 0, schedule: null };
@@ -159,6 +161,7 @@ export function calculateState(
     deleting: ps.inProgress.delete,
     pendingInactive: active ? 0 : ps.pendingInactive,
     stoppedOrFailed: cleanupDue.length,
+    failedDeletes,
     missing,
     recentFailures: active ? (ps.backoff?.failedCount ?? 0) : 0,
     backoffUntil: inBackoff ? until : null,
