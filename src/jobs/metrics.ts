@@ -71,7 +71,7 @@ export function jobMetricsFor(registry: Registry): JobMetrics {
     }),
     canceled: new Counter({
       name: 'coderd_provisioner_jobs_canceled_total',
-      help: 'Running provisioner jobs that a daemon stopped because they were canceled.',
+      help: 'Provisioner jobs canceled: pending ones canceled through the API at once, running ones when their daemon stopped them.',
       labelNames: ['provisioner', 'type'],
       registers,
     }),
