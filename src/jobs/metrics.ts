@@ -1,5 +1,14 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
+import { combinations, zeroSeries } from '../metrics/zero.js';
+import {
+  BUILD_REASONS,
+  JOB_ERROR_CODES,
+  JOB_TYPES,
+  PROVISIONER_TYPES,
+  TRANSITIONS,
+} from './model.js';
+
 /** Metrics of the job queue, registered once per controller registry. */
 export interface JobMetrics {
   readonly enqueued: Counter<'provisioner_type' | 'build_reason' | 'transition' | 'status'>;
@@ -128,6 +137,28 @@ export function jobMetricsFor(registry: Registry): JobMetrics {
         this.set({ provisioner: row.provisioner, status: row.status }, row.jobs);
     },
   });
+  // Every known label combination at 0, so the first event of each is an increase.
+  const jobs = combinations({ provisioner: PROVISIONER_TYPES, type: JOB_TYPES });
+  for (const counter of [metrics.acquired, metrics.completed, metrics.canceled, metrics.reaped]) {
+    zeroSeries(counter, jobs);
+  }
+  zeroSeries(
+    metrics.failed,
+    combinations({
+      provisioner: PROVISIONER_TYPES,
+      type: JOB_TYPES,
+      error_code: Object.values(JOB_ERROR_CODES),
+    }),
+  );
+  zeroSeries(
+    metrics.enqueued,
+    combinations({
+      provisioner_type: PROVISIONER_TYPES,
+      build_reason: BUILD_REASONS,
+      transition: TRANSITIONS,
+      status: ['success', 'failed'],
+    }),
+  );
   byRegistry.set(registry, metrics);
   return metrics;
 }

@@ -200,6 +200,14 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
       help: 'Workspaces created from a preset with prebuilds when no prebuilt workspace was ready to claim (a normal build ran instead), counted by the replica that served the request.',
       labelNames: LABELS,
       registers,
+      // A preset's series exists at 0 from the first scrape that sees the preset, so its first
+      // miss is an increase (never reset: the counts are this replica's own).
+      async collect() {
+        const current = await view();
+        for (const plan of current ? reported(current) : []) {
+          this.inc(presetLabels(plan.preset), 0);
+        }
+      },
     }),
     reconcileDuration: new Histogram({
       name: 'coderd_prebuilds_reconciliation_duration_seconds',
