@@ -5,10 +5,10 @@ type Dimensions<L extends string> = { readonly [K in L]: readonly string[] };
 /** Every combination of the given label values (the cartesian product). */
 export function combinations<L extends string>(dimensions: Dimensions<L>): Record<L, string>[] {
   let result: Record<string, string>[] = [{}];
-  for (const [name, values] of Object.entries(dimensions) as [string, readonly string[]][]) {
+  for (const [name, values] of Object.entries<readonly string[]>(dimensions)) {
     result = result.flatMap((partial) => values.map((value) => ({ ...partial, [name]: value })));
   }
-  return result as Record<L, string>[];
+  return result;
 }
 
 /**
