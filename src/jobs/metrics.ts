@@ -21,6 +21,10 @@ export interface JobMetrics {
   readonly runSeconds: Histogram<'provisioner' | 'type' | 'status'>;
   /** Prebuild creation job start to eligible for claims, per preset. */
   readonly timeToReady: Histogram<'template_name' | 'preset_name' | 'organization_name'>;
+  /** Coder's: a workspace's first build (type regular) or a prebuild's creation (type prebuild). */
+  readonly creationSeconds: Histogram<
+    'organization_name' | 'template_name' | 'preset_name' | 'type'
+  >;
   /** Set the scrape-time source of the queue depth gauge (the DB query lives with the feature). */
   setQueueDepthSource(source: QueueDepthSource): void;
 }
@@ -109,6 +113,14 @@ export function jobMetricsFor(registry: Registry): JobMetrics {
       help: "Time from a prebuilt workspace's creation job starting to the prebuild being eligible for claims (build succeeded, every agent ready), per preset; observed when it becomes eligible.",
       labelNames: ['template_name', 'preset_name', 'organization_name'],
       buckets: [1, 5, 10, 30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600],
+      registers,
+    }),
+    creationSeconds: new Histogram({
+      name: 'coderd_workspace_creation_duration_seconds',
+      help: 'Time to create a workspace by organization, template, preset, and type (regular or prebuild).',
+      labelNames: ['organization_name', 'template_name', 'preset_name', 'type'],
+      // Coder's buckets (provisionerdserver metrics).
+      buckets: [1, 10, 30, 60, 300, 600, 1800, 3600],
       registers,
     }),
     setQueueDepthSource: (source) => {

@@ -20,6 +20,8 @@ export type CountersSource = () => Promise<readonly PrebuildCounters[]>;
 export interface PrebuildMetrics {
   readonly claimDuration: Histogram<Label>;
   readonly claimMisses: Counter<Label>;
+  /** Coder's: regular (not claimed) workspaces created from a preset. */
+  readonly creations: Counter<Label>;
   readonly reconcileDuration: Histogram;
   readonly passes: Counter<'outcome'>;
   readonly actions: Counter<'type'>;
@@ -202,6 +204,19 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
       registers,
       // A preset's series exists at 0 from the first scrape that sees the preset, so its first
       // miss is an increase (never reset: the counts are this replica's own).
+      async collect() {
+        const current = await view();
+        for (const plan of current ? reported(current) : []) {
+          this.inc(presetLabels(plan.preset), 0);
+        }
+      },
+    }),
+    creations: new Counter({
+      name: 'coderd_workspace_creation_total',
+      help: 'Total regular (non-prebuilt) workspace creations by organization, template, and preset.',
+      labelNames: LABELS,
+      registers,
+      // As claim misses: a preset's series exists at 0 once a scrape sees the preset.
       async collect() {
         const current = await view();
         for (const plan of current ? reported(current) : []) {
