@@ -106,15 +106,36 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
     'Indicates whether prebuild creation of a given preset is backing off after failed builds (1 = backing off, 0 = not).',
     (plan) => Number(plan.state.backoffUntil !== null),
   );
-  perPreset(
+  // Failed deletes are mostly prebuilds of presets no longer reported (old versions, deleted
+  // templates): these count every preset's, added up under its names, 0 for reported presets.
+  const failedDeletes = (name: string, help: string, given: boolean) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: LABELS,
+      registers,
+      async collect() {
+        const current = await view();
+        if (!current) return;
+        this.reset();
+        for (const plan of reported(current)) this.set(presetLabels(plan.preset), 0);
+        for (const plan of current.plans) {
+          const count = plan.state.failedDeletes.filter(
+            (failed) => (failed.retryAt === null) === given,
+          ).length;
+          if (count > 0) this.inc(presetLabels(plan.preset), count);
+        }
+      },
+    });
+  failedDeletes(
     'coderd_prebuilt_workspaces_delete_backing_off',
-    'Number of prebuilt workspaces whose delete failed and is retried after a backoff.',
-    (plan) => plan.state.failedDeletes.filter((failed) => failed.retryAt !== null).length,
+    'Number of prebuilt workspaces whose delete failed and is retried after a backoff, by the names of their preset (any version).',
+    false,
   );
-  perPreset(
+  failedDeletes(
     'coderd_prebuilt_workspaces_delete_given_up',
-    'Number of prebuilt workspaces whose delete failed PREBUILD_CONTROLLER_PREBUILD_DELETE_RETRY_LIMIT times in a row and is no longer retried.',
-    (plan) => plan.state.failedDeletes.filter((failed) => failed.retryAt === null).length,
+    'Number of prebuilt workspaces whose delete failed PREBUILD_CONTROLLER_PREBUILD_DELETE_RETRY_LIMIT times in a row and is no longer retried, by the names of their preset (any version).',
+    true,
   );
   perPreset(
     'coderd_prebuilt_workspaces_schedule_invalid',
