@@ -50,6 +50,10 @@ TABLE prebuild_claim_attempts
   preset_id uuid NOT NULL
   at timestamp with time zone NOT NULL
   outcome text NOT NULL
+TABLE prebuild_delete_abandonments
+  workspace_id uuid NOT NULL
+  failed_deletes integer NOT NULL
+  abandoned_at timestamp with time zone NOT NULL
 TABLE provisioner_daemons
   id uuid NOT NULL DEFAULT gen_random_uuid()
   name text NOT NULL
@@ -245,6 +249,9 @@ CONSTRAINT organizations.organizations_pkey PRIMARY KEY (id)
 CONSTRAINT prebuild_claim_attempts.prebuild_claim_attempts_outcome_check CHECK ((outcome = ANY (ARRAY['hit'::text, 'miss'::text])))
 CONSTRAINT prebuild_claim_attempts.prebuild_claim_attempts_pkey PRIMARY KEY (id)
 CONSTRAINT prebuild_claim_attempts.prebuild_claim_attempts_template_id_fkey FOREIGN KEY (template_id) REFERENCES templates(id) ON DELETE CASCADE
+CONSTRAINT prebuild_delete_abandonments.prebuild_delete_abandonments_failed_deletes_check CHECK ((failed_deletes > 0))
+CONSTRAINT prebuild_delete_abandonments.prebuild_delete_abandonments_pkey PRIMARY KEY (workspace_id)
+CONSTRAINT prebuild_delete_abandonments.prebuild_delete_abandonments_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES workspaces(id) ON DELETE CASCADE
 CONSTRAINT provisioner_daemons.provisioner_daemons_name_key UNIQUE (name)
 CONSTRAINT provisioner_daemons.provisioner_daemons_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organizations(id)
 CONSTRAINT provisioner_daemons.provisioner_daemons_pkey PRIMARY KEY (id)
@@ -332,6 +339,7 @@ INDEX organizations_pkey CREATE UNIQUE INDEX organizations_pkey ON public.organi
 INDEX prebuild_claim_attempts_at CREATE INDEX prebuild_claim_attempts_at ON public.prebuild_claim_attempts (at) INCLUDE (template_id, preset_name, outcome)
 INDEX prebuild_claim_attempts_pkey CREATE UNIQUE INDEX prebuild_claim_attempts_pkey ON public.prebuild_claim_attempts (id)
 INDEX prebuild_claim_attempts_preset_at CREATE INDEX prebuild_claim_attempts_preset_at ON public.prebuild_claim_attempts (template_id, preset_name, at)
+INDEX prebuild_delete_abandonments_pkey CREATE UNIQUE INDEX prebuild_delete_abandonments_pkey ON public.prebuild_delete_abandonments (workspace_id)
 INDEX provisioner_daemons_name_key CREATE UNIQUE INDEX provisioner_daemons_name_key ON public.provisioner_daemons (name)
 INDEX provisioner_daemons_pkey CREATE UNIQUE INDEX provisioner_daemons_pkey ON public.provisioner_daemons (id)
 INDEX provisioner_job_logs_job_id CREATE INDEX provisioner_job_logs_job_id ON public.provisioner_job_logs (job_id, id)

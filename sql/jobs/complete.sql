@@ -18,11 +18,17 @@ SELECT
   t.autostop_requirement_days_of_week,
   t.autostop_requirement_weeks,
   t.autostart_block_days_of_week,
-  u.quiet_hours_schedule
+  u.quiet_hours_schedule,
+  -- For coderd_workspace_creation_duration_seconds (a first build's labels).
+  t.name AS template_name,
+  o.name AS organization_name,
+  COALESCE(p.name, '') AS preset_name
 FROM workspace_builds b
 JOIN workspaces w ON w.id = b.workspace_id
 JOIN templates t ON t.id = w.template_id
+JOIN organizations o ON o.id = t.organization_id
 JOIN users u ON u.id = w.owner_id
+LEFT JOIN template_version_presets p ON p.id = b.template_version_preset_id
 WHERE b.job_id = :job_id::uuid;
 
 -- name: CompleteSetBuildDeadline

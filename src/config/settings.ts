@@ -433,6 +433,14 @@ export const SETTINGS = {
     description: 'stopped or failed prebuilds are deleted this long after their last build ended',
     schema: duration(0, MAX_RETENTION_SETTING_MS),
   },
+  prebuildDeleteRetryLimit: {
+    env: 'PREBUILD_CONTROLLER_PREBUILD_DELETE_RETRY_LIMIT',
+    arg: 'count',
+    default: '5',
+    description:
+      'stop retrying the delete of a prebuild after this many consecutive failed deletes, and notify once (0 = retry forever); retries back off like creations',
+    schema: integer(0, 1000),
+  },
   prebuildActionConcurrency: {
     env: 'PREBUILD_CONTROLLER_PREBUILD_ACTION_CONCURRENCY',
     arg: 'n',

@@ -112,6 +112,12 @@ export function jobsApi(deps: { db: Db; clock: Clock; metrics?: JobMetrics }): F
           case 'finished':
             throw conflict(`job ${result.job.id} is already ${result.job.status}`);
           case 'canceled':
+            // Canceled at once (it was pending): no daemon will count it.
+            deps.metrics?.canceled.inc({
+              provisioner: result.job.provisioner,
+              type: result.job.type,
+            });
+            return result.job;
           case 'canceling':
             return result.job;
         }

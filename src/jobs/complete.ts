@@ -56,6 +56,9 @@ const BuildContext = z.object({
   autostop_requirement_weeks: z.number(),
   autostart_block_days_of_week: z.number(),
   quiet_hours_schedule: z.string(),
+  template_name: z.string(),
+  organization_name: z.string(),
+  preset_name: z.string(),
 });
 export type BuildContext = z.infer<typeof BuildContext>;
 const getBuildContext = defineQuery<{ job_id: string }, typeof BuildContext>(

@@ -1,5 +1,14 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
+import { combinations, zeroSeries } from '../metrics/zero.js';
+import {
+  BUILD_REASONS,
+  JOB_ERROR_CODES,
+  JOB_TYPES,
+  PROVISIONER_TYPES,
+  TRANSITIONS,
+} from './model.js';
+
 /** Metrics of the job queue, registered once per controller registry. */
 export interface JobMetrics {
   readonly enqueued: Counter<'provisioner_type' | 'build_reason' | 'transition' | 'status'>;
@@ -12,6 +21,10 @@ export interface JobMetrics {
   readonly runSeconds: Histogram<'provisioner' | 'type' | 'status'>;
   /** Prebuild creation job start to eligible for claims, per preset. */
   readonly timeToReady: Histogram<'template_name' | 'preset_name' | 'organization_name'>;
+  /** Coder's: a workspace's first build (type regular) or a prebuild's creation (type prebuild). */
+  readonly creationSeconds: Histogram<
+    'organization_name' | 'template_name' | 'preset_name' | 'type'
+  >;
   /** Set the scrape-time source of the queue depth gauge (the DB query lives with the feature). */
   setQueueDepthSource(source: QueueDepthSource): void;
 }
@@ -71,7 +84,7 @@ export function jobMetricsFor(registry: Registry): JobMetrics {
     }),
     canceled: new Counter({
       name: 'coderd_provisioner_jobs_canceled_total',
-      help: 'Running provisioner jobs that a daemon stopped because they were canceled.',
+      help: 'Provisioner jobs canceled: pending ones canceled through the API at once, running ones when their daemon stopped them.',
       labelNames: ['provisioner', 'type'],
       registers,
     }),
@@ -102,6 +115,14 @@ export function jobMetricsFor(registry: Registry): JobMetrics {
       buckets: [1, 5, 10, 30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600],
       registers,
     }),
+    creationSeconds: new Histogram({
+      name: 'coderd_workspace_creation_duration_seconds',
+      help: 'Time to create a workspace by organization, template, preset, and type (regular or prebuild).',
+      labelNames: ['organization_name', 'template_name', 'preset_name', 'type'],
+      // Coder's buckets (provisionerdserver metrics).
+      buckets: [1, 10, 30, 60, 300, 600, 1800, 3600],
+      registers,
+    }),
     setQueueDepthSource: (source) => {
       depthSource = source;
     },
@@ -128,6 +149,28 @@ export function jobMetricsFor(registry: Registry): JobMetrics {
         this.set({ provisioner: row.provisioner, status: row.status }, row.jobs);
     },
   });
+  // Every known label combination at 0, so the first event of each is an increase.
+  const jobs = combinations({ provisioner: PROVISIONER_TYPES, type: JOB_TYPES });
+  for (const counter of [metrics.acquired, metrics.completed, metrics.canceled, metrics.reaped]) {
+    zeroSeries(counter, jobs);
+  }
+  zeroSeries(
+    metrics.failed,
+    combinations({
+      provisioner: PROVISIONER_TYPES,
+      type: JOB_TYPES,
+      error_code: Object.values(JOB_ERROR_CODES),
+    }),
+  );
+  zeroSeries(
+    metrics.enqueued,
+    combinations({
+      provisioner_type: PROVISIONER_TYPES,
+      build_reason: BUILD_REASONS,
+      transition: TRANSITIONS,
+      status: ['success', 'failed'],
+    }),
+  );
   byRegistry.set(registry, metrics);
   return metrics;
 }

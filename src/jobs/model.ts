@@ -7,6 +7,8 @@ export const PROVISIONER_TYPES = ['echo', 'exec'] as const;
 export type ProvisionerType = (typeof PROVISIONER_TYPES)[number];
 
 export const TRANSITIONS = ['start', 'stop', 'delete'] as const;
+/** The `provisioner_job_type` enum (migration 0003). */
+export const JOB_TYPES = ['workspace_build'] as const;
 export type Transition = (typeof TRANSITIONS)[number];
 
 export const BUILD_REASONS = [

@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { Provisioner, ProvisionResult } from '../provisioners/types.js';
 import type { Clock } from '../util/clock.js';
 import { failUnrecordableJob, type FinishedJob, finishJob, type JobOutcome } from './complete.js';
+import { observeCreation } from './creation-metrics.js';
 import { observeTimeToReady } from './prebuild-ready.js';
 import { JobLogWriter } from './log-writer.js';
 import type { JobMetrics } from './metrics.js';
@@ -273,6 +274,7 @@ export class JobRun {
       ctx.metrics?.failed.inc({ ...labels, error_code: code });
     }
     observeTimeToReady(ctx.metrics, finished.prebuildReady);
+    observeCreation(ctx.metrics, finished, ctx.clock.now());
     if (finished.startedAt) {
       ctx.metrics?.runSeconds.observe(
         { ...labels, status: finished.status },

@@ -15,6 +15,25 @@ export type LifecycleJobOutcome =
   /** Its executor died while running it. */
   | 'abandoned';
 
+const JOB_OUTCOMES: readonly LifecycleJobOutcome[] = [
+  'built',
+  'marked',
+  'skipped',
+  'canceled',
+  'failed',
+  'abandoned',
+];
+
+/** The (operation, reason) pairs the lifecycle rules produce. */
+const TRANSITION_LABELS = [
+  ['start', 'autostart'],
+  ['stop', 'autostop'],
+  ['stop', 'dormancy'],
+  ['stop', 'failedstop'],
+  ['delete', 'autodelete'],
+  ['dormant', 'dormancy'],
+] as const;
+
 export interface LifecycleMetrics {
   readonly tickDuration: Histogram;
   readonly transitions: Counter<'operation' | 'reason'>;
@@ -53,6 +72,12 @@ export function lifecycleMetrics(registry: Registry): LifecycleMetrics {
         registers: [registry],
       }),
     };
+    // Every known series at 0, so the first event of each is an increase.
+    for (const [operation, reason] of TRANSITION_LABELS) {
+      metrics.transitions.inc({ operation, reason }, 0);
+    }
+    for (const outcome of ['sent', 'duplicate', 'failed']) metrics.reminders.inc({ outcome }, 0);
+    for (const outcome of JOB_OUTCOMES) metrics.jobs.inc({ outcome }, 0);
     byRegistry.set(registry, metrics);
   }
   return metrics;

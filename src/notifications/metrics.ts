@@ -1,5 +1,8 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
+import { combinations, zeroSeries } from '../metrics/zero.js';
+import { TEMPLATE_NAMES } from './templates.js';
+
 export type PendingSource = () => Promise<readonly { status: string; messages: number }[]>;
 
 export interface NotificationMetrics {
@@ -52,6 +55,17 @@ export function notificationMetrics(registry: Registry): NotificationMetrics {
         pendingSource = source;
       },
     };
+    // Every template and method at 0, so the first delivery or failure is an increase.
+    const methods = ['webhook', 'log'];
+    zeroSeries(metrics.delivered, combinations({ template: TEMPLATE_NAMES, method: methods }));
+    zeroSeries(
+      metrics.failed,
+      combinations({
+        template: TEMPLATE_NAMES,
+        method: methods,
+        kind: ['temporary', 'permanent'],
+      }),
+    );
     byRegistry.set(registry, metrics);
   }
   return metrics;

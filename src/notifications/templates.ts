@@ -49,6 +49,14 @@ export const TEMPLATES = {
       failed_builds: z.number().int().nonnegative(),
     })
     .strict(),
+  prebuild_delete_given_up: z
+    .object({
+      template: name,
+      preset: name,
+      ...workspaceFields,
+      failed_deletes: z.number().int().positive(),
+    })
+    .strict(),
 } as const;
 
 export type TemplateName = keyof typeof TEMPLATES;
@@ -145,6 +153,12 @@ const RENDERERS: Renderers = {
       `The last ${p.failed_builds} prebuild builds of preset "${p.preset}" of template "${p.template}"` +
       (p.template_version ? ` (version ${p.template_version})` : '') +
       ` failed, so no more prebuilds are created for it. Fix the template and push a new version, or reset the preset.`,
+  }),
+  prebuild_delete_given_up: (p) => ({
+    title: `Prebuilt workspace "${p.workspace}" could not be deleted`,
+    body:
+      `Deleting prebuilt workspace "${p.workspace}" of preset "${p.preset}" of template "${p.template}" failed ${p.failed_deletes} times in a row, so it is no longer retried.` +
+      ` Look at its last delete build, fix the cause, and delete it by hand.`,
   }),
 };
 

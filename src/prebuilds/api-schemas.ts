@@ -77,6 +77,21 @@ const presetStatus = object({
   extraneous: integer,
   missing: integer,
   stopped_or_failed: integer,
+  failed_deletes: describe(
+    arrayOf(
+      object({
+        workspace_id: string,
+        workspace: string,
+        failures: describe(integer, 'consecutive failed deletes'),
+        last_failure_at: dateTime,
+        retry_at: describe(
+          nullable(dateTime),
+          'when the delete is retried (after the backoff); null: the retry limit was reached, no more retries',
+        ),
+      }),
+    ),
+    'prebuilds whose delete failed and is not retried now',
+  ),
   pending_to_cancel: integer,
   backoff_until: nullable(dateTime),
   recent_failures: integer,

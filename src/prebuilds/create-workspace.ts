@@ -145,12 +145,16 @@ async function claimOrCreate(
 
 function record(created: CreatedWorkspace, metrics: PrebuildMetrics | undefined, ms: number) {
   const { preset, template } = created.request;
-  if (!metrics || !preset?.hasPrebuilds) return;
+  if (!metrics || !preset) return;
   const labels = {
     organization_name: template.organizationName,
     template_name: template.name,
     preset_name: preset.name,
   };
+  // Coder's count of regular workspaces created from a preset (its dashboard's prebuilds usage
+  // is claimed / (claimed + regular)).
+  if (!created.claimed) metrics.creations.inc(labels);
+  if (!preset.hasPrebuilds) return;
   if (created.claimed) metrics.claimDuration.observe(labels, ms / 1000);
   else metrics.claimMisses.inc(labels);
 }

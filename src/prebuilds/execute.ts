@@ -5,6 +5,7 @@ import { statusChange } from '../domain/prebuilds/report.js';
 import type { PresetRow } from '../domain/prebuilds/types.js';
 import type { Logger } from '../log/logger.js';
 import { forEachLimited } from './limit.js';
+import { recordGivenUpDelete } from './delete-given-up.js';
 import { applyStatusChange } from './status-change.js';
 import {
   cancelPending,
@@ -137,6 +138,28 @@ function buildTasks(plans: readonly PresetPlan[], ctx: ExecuteContext): Task[] {
             );
           }
           return { done: result.applied ? 1 : 0, notified: result.notified };
+        },
+      });
+    }
+    for (const failed of state.failedDeletes) {
+      if (failed.retryAt !== null || failed.prebuild.deleteGivenUp) continue;
+      tasks.push({
+        kind: 'status',
+        preset,
+        run: async () => {
+          const result = await recordGivenUpDelete(ctx.db, preset, failed, ctx.now);
+          if (result.recorded) {
+            ctx.log.warn(
+              {
+                ...presetFields(preset),
+                workspace_id: failed.prebuild.id,
+                failed_deletes: failed.failures,
+                notified: result.notified,
+              },
+              'prebuild delete failed too many times in a row: no more retries',
+            );
+          }
+          return { done: result.recorded ? 1 : 0, notified: result.notified };
         },
       });
     }

@@ -29,6 +29,8 @@ export type CountersSource = () => Promise<readonly PrebuildCounters[]>;
 export interface PrebuildMetrics {
   readonly claimDuration: Histogram<Label>;
   readonly claimMisses: Counter<Label>;
+  /** Coder's: regular (not claimed) workspaces created from a preset. */
+  readonly creations: Counter<Label>;
   readonly reconcileDuration: Histogram;
   readonly passes: Counter<'outcome'>;
   readonly actions: Counter<'type'>;
@@ -112,6 +114,37 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
     'coderd_prebuilt_workspaces_preset_backoff',
     'Indicates whether prebuild creation of a given preset is backing off after failed builds (1 = backing off, 0 = not).',
     (plan) => Number(plan.state.backoffUntil !== null),
+  );
+  // Failed deletes are mostly prebuilds of presets no longer reported (old versions, deleted
+  // templates): these count every preset's, added up under its names, 0 for reported presets.
+  const failedDeletes = (name: string, help: string, given: boolean) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: LABELS,
+      registers,
+      async collect() {
+        const current = await view();
+        if (!current) return;
+        this.reset();
+        for (const plan of reported(current)) this.set(presetLabels(plan.preset), 0);
+        for (const plan of current.plans) {
+          const count = plan.state.failedDeletes.filter(
+            (failed) => (failed.retryAt === null) === given,
+          ).length;
+          if (count > 0) this.inc(presetLabels(plan.preset), count);
+        }
+      },
+    });
+  failedDeletes(
+    'coderd_prebuilt_workspaces_delete_backing_off',
+    'Number of prebuilt workspaces whose delete failed and is retried after a backoff, by the names of their preset (any version).',
+    false,
+  );
+  failedDeletes(
+    'coderd_prebuilt_workspaces_delete_given_up',
+    'Number of prebuilt workspaces whose delete failed PREBUILD_CONTROLLER_PREBUILD_DELETE_RETRY_LIMIT times in a row and is no longer retried, by the names of their preset (any version).',
+    true,
   );
   perPreset(
     'coderd_prebuilt_workspaces_schedule_invalid',
@@ -245,6 +278,27 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
       help: 'Workspaces created from a preset with prebuilds when no prebuilt workspace was ready to claim (a normal build ran instead), counted by the replica that served the request.',
       labelNames: LABELS,
       registers,
+      // A preset's series exists at 0 from the first scrape that sees the preset, so its first
+      // miss is an increase (never reset: the counts are this replica's own).
+      async collect() {
+        const current = await view();
+        for (const plan of current ? reported(current) : []) {
+          this.inc(presetLabels(plan.preset), 0);
+        }
+      },
+    }),
+    creations: new Counter({
+      name: 'coderd_workspace_creation_total',
+      help: 'Total regular (non-prebuilt) workspace creations by organization, template, and preset.',
+      labelNames: LABELS,
+      registers,
+      // As claim misses: a preset's series exists at 0 once a scrape sees the preset.
+      async collect() {
+        const current = await view();
+        for (const plan of current ? reported(current) : []) {
+          this.inc(presetLabels(plan.preset), 0);
+        }
+      },
     }),
     reconcileDuration: new Histogram({
       name: 'coderd_prebuilds_reconciliation_duration_seconds',

@@ -12,6 +12,7 @@ type OptionSettings = Pick<
   | 'prebuildCleanupGrace'
   | 'autoscalingMaxTarget'
   | 'autoscalingDefaultLeadTime'
+  | 'prebuildDeleteRetryLimit'
 >;
 
 /** The decision's options from the settings; settings that contradict each other are a ConfigError. */
@@ -23,6 +24,7 @@ export function prebuildOptionsFromConfig(config: OptionSettings): PrebuildOptio
     failureHardLimit: config.failureHardLimit,
     cleanupGraceMs: config.prebuildCleanupGrace,
     autoscaling: autoscalingSettingsFromConfig(config),
+    deleteRetryLimit: config.prebuildDeleteRetryLimit,
   };
   if (options.backoffCapMs < options.backoffBaseMs) {
     const cap = SETTINGS.backoffCap;

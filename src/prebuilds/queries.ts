@@ -51,6 +51,8 @@ export type PrebuildTuple =
       ready: boolean,
       completedMs: null,
       createdMs: number,
+      failedDeletes: 0,
+      deleteGivenUp: false,
     ]
   | [
       id: string,
@@ -65,6 +67,8 @@ export type PrebuildTuple =
       ready: boolean,
       completedMs: number,
       createdMs: number,
+      failedDeletes: number,
+      deleteGivenUp: boolean,
     ];
 
 const isString = (v: unknown): v is string => typeof v === 'string';
@@ -76,7 +80,7 @@ const ENDED: readonly unknown[] = ['succeeded', 'failed', 'canceled'];
  * zod would copy every one of them (measured at 100k workspaces: several ms and as much garbage).
  */
 function isPrebuildTuple(value: unknown): value is PrebuildTuple {
-  if (!Array.isArray(value) || value.length !== 12) return false;
+  if (!Array.isArray(value) || value.length !== 14) return false;
   const [
     id,
     name,
@@ -90,7 +94,10 @@ function isPrebuildTuple(value: unknown): value is PrebuildTuple {
     ready,
     ended,
     created,
+    failedDeletes,
+    givenUp,
   ] = value as unknown[];
+  if (typeof failedDeletes !== 'number' || typeof givenUp !== 'boolean') return false;
   if (![id, name, owner, template, version].every(isString)) return false;
   if (preset !== null && !isString(preset)) return false;
   if (typeof ready !== 'boolean' || typeof created !== 'number') return false;

@@ -66,6 +66,8 @@ export async function readPrebuilds(
         jobStatus: tuple[8],
         completedAt: new Date(tuple[10]),
         createdAt,
+        failedDeletes: tuple[12],
+        deleteGivenUp: tuple[13],
       });
     }
   }

@@ -24,8 +24,25 @@ export function unitHash(text: string): number {
 }
 
 /**
- * Simulates builds: waits, logs, and succeeds or fails. Parameters `echo_fail=true` and
- * `echo_duration=<duration>` override the settings for one workspace (demos of failing presets).
+ * Why a build is made to fail by its parameters, or null: `echo_fail_transitions=start,delete`
+ * fails the listed transitions; otherwise `echo_fail=true` fails start builds (so a failing
+ * preset's prebuilds can still be stopped and deleted).
+ */
+function forcedFailure(parameters: Readonly<Record<string, string>>, transition: string) {
+  const listed = parameters.echo_fail_transitions;
+  if (listed !== undefined) {
+    const transitions = listed.split(',').map((name) => name.trim());
+    return transitions.includes(transition) ? `parameter echo_fail_transitions=${listed}` : null;
+  }
+  return parameters.echo_fail === 'true' && transition === 'start'
+    ? 'parameter echo_fail=true'
+    : null;
+}
+
+/**
+ * Simulates builds: waits, logs, and succeeds or fails. Parameters `echo_fail=true` (start builds),
+ * `echo_fail_transitions=<list>` and `echo_duration=<duration>` override the settings for one
+ * workspace (demos of failing presets, failing deletes).
  */
 export class EchoProvisioner implements Provisioner {
   readonly type = 'echo';
@@ -48,11 +65,9 @@ export class EchoProvisioner implements Provisioner {
       log({ level: 'warn', stage, output: 'stopped before the end' });
       return { ok: false, error: 'echo: stopped before the end', errorCode: 'interrupted' };
     }
-    const forced = input.parameters.echo_fail === 'true';
+    const forced = forcedFailure(input.parameters, input.transition);
     if (forced || unitHash(`${seed}:${jobId}`) < failureRate) {
-      const why = forced
-        ? 'parameter echo_fail=true'
-        : `failure rate ${failureRate}, seed "${seed}"`;
+      const why = forced ?? `failure rate ${failureRate}, seed "${seed}"`;
       log({ level: 'error', stage, output: `simulated failure (${why})` });
       return {
         ok: false,

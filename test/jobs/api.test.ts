@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { tryAcquireJob } from '../../src/jobs/acquirer.js';
 import { jobsApi } from '../../src/jobs/api.js';
+import { jobMetricsFor } from '../../src/jobs/metrics.js';
 import { buildApp } from '../../src/http/app.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { systemClock } from '../../src/util/clock.js';
@@ -16,16 +17,17 @@ import { createTarget, enqueue } from './helpers.js';
 
 const db = useTestDatabase();
 let app: FastifyInstance;
+const registry = new Registry();
 const TOKEN = 'test-token-123';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 beforeAll(async () => {
   app = await buildApp({
     logger: silentLogger(),
-    registry: new Registry(),
+    registry,
     apiToken: TOKEN,
     readiness: async () => ({ ready: true, checks: {} }),
-    api: [jobsApi({ db: db.pool, clock: systemClock })],
+    api: [jobsApi({ db: db.pool, clock: systemClock, metrics: jobMetricsFor(registry) })],
   });
 });
 afterAll(async () => {
@@ -100,6 +102,11 @@ describe('/api/v1/jobs', () => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id: pending.job.id, status: 'canceled' });
+    // Counted: no daemon ever sees a job canceled while pending.
+    const canceled = await jobMetricsFor(registry).canceled.get();
+    expect(canceled.values.filter((sample) => sample.value > 0)).toEqual([
+      { labels: { provisioner: 'echo', type: 'workspace_build' }, value: 1 },
+    ]);
 
     const running = await enqueue(db.pool, await createTarget(db.pool, { tags }));
     await tryAcquireJob(db.pool, {

@@ -75,13 +75,25 @@ describe('renderNotification', () => {
       'Prebuilds of preset "us-nix" stopped after repeated failures',
       'The last 3 prebuild builds of preset "us-nix" of template "dev-env" (version v7) failed, so no more prebuilds are created for it. Fix the template and push a new version, or reset the preset.',
     ],
+    [
+      'prebuild_delete_given_up',
+      {
+        template: 'dev-env',
+        preset: 'us-nix',
+        workspace_id: WS,
+        workspace: 'prebuild-abc',
+        failed_deletes: 5,
+      },
+      'Prebuilt workspace "prebuild-abc" could not be deleted',
+      'Deleting prebuilt workspace "prebuild-abc" of preset "us-nix" of template "dev-env" failed 5 times in a row, so it is no longer retried. Look at its last delete build, fix the cause, and delete it by hand.',
+    ],
   ])('%s', (template, payload, title, body) => {
     expect(validatePayload(template, payload)).toEqual(payload);
     expect(renderNotification(template, payload, NOW)).toEqual({ title, body });
   });
 
   it('covers every template', () => {
-    expect(TEMPLATE_NAMES).toHaveLength(7);
+    expect(TEMPLATE_NAMES).toHaveLength(8);
   });
 
   it('renders an unknown template or a stored payload that no longer fits generically', () => {

@@ -116,7 +116,7 @@ describe('failing prebuild builds', () => {
     ]);
 
     // Later passes create nothing and notify nobody again; failed prebuilds are still cleaned up.
-    // (Their deletes fail too with this daemon, and are retried after the grace period.)
+    // (Their deletes fail too with this daemon, and are retried after a backoff.)
     for (let pass = 0; pass < 3; pass++) {
       clock.advance(HOUR);
       expect(await reconciler.reconcileOnce()).toMatchObject({ created: 0, statusChanges: 0 });

@@ -23,6 +23,9 @@ const build = (over: Partial<BuildContext> = {}): BuildContext => ({
   autostop_requirement_weeks: 1,
   autostart_block_days_of_week: 0,
   quiet_hours_schedule: '',
+  template_name: 'dev',
+  organization_name: 'default',
+  preset_name: '',
   ...over,
 });
 

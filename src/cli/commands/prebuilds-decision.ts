@@ -16,6 +16,7 @@ const FIELDS: readonly (readonly [SettingKey, NumericOption])[] = [
   ['backoffLookback', 'backoffLookbackMs'],
   ['failureHardLimit', 'failureHardLimit'],
   ['prebuildCleanupGrace', 'cleanupGraceMs'],
+  ['prebuildDeleteRetryLimit', 'deleteRetryLimit'],
 ];
 
 export const DECISION_KEYS: readonly SettingKey[] = FIELDS.map(([key]) => key);
@@ -55,6 +56,7 @@ export async function decisionSettings(
     backoffLookbackMs: recorded.options.backoffLookbackMs,
     failureHardLimit: recorded.options.failureHardLimit,
     cleanupGraceMs: recorded.options.cleanupGraceMs,
+    deleteRetryLimit: recorded.options.deleteRetryLimit,
   };
   const overridden: string[] = [];
   for (const [key, field] of FIELDS) {
@@ -70,6 +72,7 @@ export async function decisionSettings(
       backoffLookback: options.backoffLookbackMs,
       failureHardLimit: options.failureHardLimit,
       prebuildCleanupGrace: options.cleanupGraceMs,
+      prebuildDeleteRetryLimit: options.deleteRetryLimit,
     }),
     source: 'controller',
     recorded_at: recorded.recordedAt,
@@ -89,7 +92,7 @@ export function describeDecisionSettings(settings: DecisionSettings | ApiDecisio
   }
   const values = FIELDS.map(([key, field]) => {
     const value = settings.options[field];
-    return `${flagName(key).slice(2)} ${field === 'failureHardLimit' ? value : formatDuration(value)}`;
+    return `${flagName(key).slice(2)} ${field === 'failureHardLimit' || field === 'deleteRetryLimit' ? value : formatDuration(value)}`;
   }).join(', ');
   const source =
     settings.source === 'controller'

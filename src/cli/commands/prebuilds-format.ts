@@ -85,6 +85,15 @@ export function formatStatus(status: Status): string {
       );
       return `  ${p.template}/${p.preset} (${p.template_version}): ${why.join('; ')}`;
     });
+  for (const p of status.presets) {
+    for (const failed of p.failed_deletes) {
+      const times = `delete failed ${failed.failures} time${failed.failures === 1 ? '' : 's'} in a row`;
+      const next = failed.retry_at
+        ? `retrying at ${failed.retry_at}`
+        : 'retry limit reached: no more retries (delete it by hand)';
+      notes.push(`  ${p.template}/${p.preset}: prebuild ${failed.workspace}: ${times}; ${next}`);
+    }
+  }
   return (
     pausedLine(status.paused, status.pause_changed_by) +
     table +

@@ -49,7 +49,7 @@ export function actionsFromState(
   state: PresetState,
   now: Date,
   options: PrebuildOptions,
-  classified: Classified = classify(ps, now, options.cleanupGraceMs),
+  classified: Classified = classify(ps, now, options),
 ): PrebuildAction[] {
   const actions: PrebuildAction[] = [];
   const { valid, expired, cleanupDue } = classified;
@@ -126,7 +126,7 @@ export function calculateActions(
   options: PrebuildOptions,
   resolveDesired: DesiredResolver,
 ): PrebuildAction[] {
-  const classified = classify(ps, now, options.cleanupGraceMs);
+  const classified = classify(ps, now, options);
   const state = calculateState(ps, now, options, resolveDesired, classified);
   return actionsFromState(ps, state, now, options, classified);
 }

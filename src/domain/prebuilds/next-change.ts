@@ -6,7 +6,7 @@ import type { GlobalSnapshot } from './types.js';
  * The earliest instant after `now` at which a decision made from this snapshot would differ
  * although nothing was written: a preset's backoff ends, a valid prebuild passes its TTL, a
  * schedule changes the desired count, a stopped or failed prebuild leaves the cleanup grace
- * period. Null when nothing is pending. The reconciler passes again then instead of at its next
+ * period, a failed delete's backoff ends. Null when nothing is pending. The reconciler passes again then instead of at its next
  * interval, so waits end on time, not up to an interval late. Writes (a build finishing, a claim,
  * a push) wake it by NOTIFY and are not predicted here.
  */
@@ -24,6 +24,8 @@ export function nextChangeAt(
   consider(snapshot.graceEndsAt);
   const byPreset = new Map(plans.map((plan) => [plan.preset.id, plan]));
   for (const plan of plans) {
+    // A failed delete is retried when its backoff ends.
+    for (const failed of plan.state.failedDeletes) consider(failed.retryAt);
     if (!plan.state.active) continue;
     consider(plan.state.backoffUntil);
     const { preset } = plan;

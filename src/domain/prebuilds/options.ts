@@ -12,6 +12,11 @@ export interface PrebuildOptions {
   readonly failureHardLimit: number;
   /** Stopped or failed prebuilds are deleted this long after their last build finished. */
   readonly cleanupGraceMs: number;
+  /**
+   * A prebuild whose delete failed this many times in a row is no longer retried (one
+   * notification); 0 = retry forever. Retries wait base x 2^(failures - 1), capped (the backoff).
+   */
+  readonly deleteRetryLimit: number;
   /** Bounds of autoscaling policies; absent = DEFAULT_AUTOSCALING_SETTINGS. */
   readonly autoscaling?: AutoscalingSettings;
 }
@@ -22,6 +27,7 @@ export const DEFAULT_PREBUILD_OPTIONS: PrebuildOptions = Object.freeze({
   backoffLookbackMs: 60 * 60_000,
   failureHardLimit: 3,
   cleanupGraceMs: 60 * 60_000,
+  deleteRetryLimit: 5,
 });
 
 /** Problems with a set of options, each naming the field; empty when they are usable. */

@@ -26,7 +26,7 @@ export function planAll(
 ): PresetPlan[] {
   return groupByPreset(snapshot).map((ps) => {
     // Sorted and split once, shared by the state and the actions.
-    const classified = classify(ps, now, options.cleanupGraceMs);
+    const classified = classify(ps, now, options);
     const state = calculateState(ps, now, options, resolveDesired, classified);
     return {
       preset: ps.preset,

@@ -86,6 +86,13 @@ export function presetStatusJson(plan: PresetPlan, now: Date) {
     extraneous: state.extraneous,
     missing: state.missing,
     stopped_or_failed: state.stoppedOrFailed,
+    failed_deletes: state.failedDeletes.map((failed) => ({
+      workspace_id: failed.prebuild.id,
+      workspace: failed.prebuild.name,
+      failures: failed.failures,
+      last_failure_at: failed.prebuild.completedAt.toISOString(),
+      retry_at: iso(failed.retryAt),
+    })),
     pending_to_cancel: state.pendingInactive,
     backoff_until: iso(state.backoffUntil),
     recent_failures: state.recentFailures,

@@ -3,7 +3,7 @@ import { DEFAULT_AUTOSCALING_SETTINGS } from '../autoscaling/defaults.js';
 import { DEMAND_WINDOWS, type DemandWindows, type TargetDecision } from '../autoscaling/types.js';
 import type { DesiredResolver, DesiredResult } from '../schedule/types.js';
 import { backoffUntil } from './backoff.js';
-import { type Classified, classify } from './classify.js';
+import { type Classified, classify, type FailedDelete } from './classify.js';
 import type { PrebuildOptions } from './options.js';
 import type { PrebuildStatus, PresetRow, PresetSnapshot } from './types.js';
 
@@ -49,6 +49,8 @@ export interface PresetState {
   readonly pendingInactive: number;
   /** Stopped or failed prebuilds past the grace period, to delete. */
   readonly stoppedOrFailed: number;
+  /** Prebuilds whose delete failed and that are not retried now (backing off, or given up). */
+  readonly failedDeletes: readonly FailedDelete[];
   /** Prebuilds missing from the pool: max(desired - valid - starting, 0), at most desired. */
   readonly missing: number;
   /** Creation failures since the last success, within the lookback. */
@@ -164,12 +166,12 @@ export function calculateState(
   now: Date,
   options: PrebuildOptions,
   resolveDesired: DesiredResolver,
-  classified: Classified = classify(ps, now, options.cleanupGraceMs),
+  classified: Classified = classify(ps, now, options),
 ): PresetState {
   const { preset } = ps;
   const whyInactive = inactiveReason(preset);
   const active = whyInactive === null;
-  const { valid, expired, cleanupDue } = classified;
+  const { valid, expired, cleanupDue, failedDeletes } = classified;
   const scheduled = active ? resolve(preset, now, resolveDesired) : { desired: 0, schedule: null };
   const { schedule } = scheduled;
   const eligible = active ? valid.filter((prebuild) => prebuild.ready).length : 0;
@@ -232,6 +234,7 @@ export function calculateState(
     deleting: ps.inProgress.delete,
     pendingInactive: active ? 0 : ps.pendingInactive,
     stoppedOrFailed: cleanupDue.length,
+    failedDeletes,
     missing,
     recentFailures: active ? (ps.backoff?.failedCount ?? 0) : 0,
     backoffUntil: inBackoff ? until : null,

@@ -79,6 +79,10 @@ export interface StoppedOrFailedPrebuild {
   readonly jobStatus: 'succeeded' | 'failed' | 'canceled';
   readonly completedAt: Date;
   readonly createdAt: Date;
+  /** Consecutive failed deletes (the latest build is one); absent or 0 otherwise. */
+  readonly failedDeletes?: number;
+  /** The reconciler gave up deleting it (the retry limit) and has notified. */
+  readonly deleteGivenUp?: boolean;
 }
 
 export interface InProgressCount {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { calculateActions } from '../../../src/domain/prebuilds/actions.js';
+import { classify, deleteRetryAt } from '../../../src/domain/prebuilds/classify.js';
 import { groupByPreset } from '../../../src/domain/prebuilds/group.js';
 import { calculateState } from '../../../src/domain/prebuilds/state.js';
 import {
@@ -147,5 +148,33 @@ describe('ownership', () => {
     });
     if (!ps) throw new Error('expected one preset');
     expect(summarize(calculateActions(ps, NOW, options(), stubResolver))).toEqual(['create 1']);
+  });
+});
+
+describe('failed deletes: retried after a backoff, given up at the limit', () => {
+  const failedDelete = (id: string, agoMs: number, failures: number) =>
+    stoppedOrFailed(id, agoMs, { transition: 'delete', failedDeletes: failures });
+
+  it('waits base x 2^(failures - 1) after the last failure, whatever the grace period', () => {
+    const ps = presetSnapshot({
+      preset: { desiredInstances: 0 },
+      stoppedOrFailed: [failedDelete('once', 59_000, 1), failedDelete('twice', 2 * MIN, 2)],
+    });
+    const result = classify(ps, NOW, options({ cleanupGraceMs: 0 }));
+    expect(result.cleanupDue.map((due) => due.prebuild.id)).toEqual(['twice']);
+    expect(result.cleanupDue[0]?.reason).toContain('delete failed 2 times in a row');
+    expect(result.failedDeletes.map((f) => [f.prebuild.id, f.retryAt])).toEqual([
+      ['once', new Date(NOW.getTime() + 1_000)],
+    ]);
+  });
+
+  it('never retries at the limit; a limit of 0 retries forever', () => {
+    const ps = presetSnapshot({ stoppedOrFailed: [failedDelete('d', 10 * HOUR, 5)] });
+    const limited = classify(ps, NOW, options({ deleteRetryLimit: 5 }));
+    expect(limited.cleanupDue).toEqual([]);
+    expect(limited.failedDeletes).toMatchObject([{ failures: 5, retryAt: null }]);
+    expect(deleteRetryAt(NOW, 5, options({ deleteRetryLimit: 0 }))).toEqual(
+      new Date(NOW.getTime() + 16 * MIN),
+    );
   });
 });

@@ -19,6 +19,7 @@ describe('prebuild options', () => {
       backoffLookbackMs: 3_600_000,
       failureHardLimit: 3,
       cleanupGraceMs: 3_600_000,
+      deleteRetryLimit: 5,
     });
   });
 
@@ -29,6 +30,7 @@ describe('prebuild options', () => {
       PREBUILD_CONTROLLER_BACKOFF_LOOKBACK: '2h',
       PREBUILD_CONTROLLER_FAILURE_HARD_LIMIT: '0',
       PREBUILD_CONTROLLER_PREBUILD_CLEANUP_GRACE: '10m',
+      PREBUILD_CONTROLLER_PREBUILD_DELETE_RETRY_LIMIT: '0',
     };
     expect(prebuildOptionsFromConfig(loadConfig({}, env))).toEqual({
       backoffBaseMs: 15_000,
@@ -36,6 +38,7 @@ describe('prebuild options', () => {
       backoffLookbackMs: 7_200_000,
       failureHardLimit: 0,
       cleanupGraceMs: 600_000,
+      deleteRetryLimit: 0,
       autoscaling: { maxTarget: 100, defaultLeadTimeMs: 120_000 },
     });
     expect(

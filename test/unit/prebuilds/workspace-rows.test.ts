@@ -15,6 +15,8 @@ const running = [
   true,
   null,
   1,
+  0,
+  false,
 ];
 const failed = [
   'w',
@@ -29,6 +31,8 @@ const failed = [
   false,
   2,
   1,
+  0,
+  false,
 ];
 
 describe('the prebuild tuples of GetPrebuildWorkspaces', () => {
@@ -42,7 +46,7 @@ describe('the prebuild tuples of GetPrebuildWorkspaces', () => {
     ['too short', running.slice(0, 11)],
     ['id not a string', [1, ...running.slice(1)]],
     ['ready not a boolean', [...running.slice(0, 9), 'yes', ...running.slice(10)]],
-    ['created_at not a number', [...running.slice(0, 11), '2026-01-01']],
+    ['created_at not a number', [...running.slice(0, 11), '2026-01-01', 0, false]],
     ['running with a job status', [...running.slice(0, 8), 'succeeded', ...running.slice(9)]],
     ['unknown state', [...running.slice(0, 6), 'starting', ...running.slice(7)]],
     ['stopped without completion time', [...failed.slice(0, 10), null, 1]],

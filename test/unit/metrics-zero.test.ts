@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+
+import { calculateState } from '../../src/domain/prebuilds/state.js';
+import { jobMetricsFor } from '../../src/jobs/metrics.js';
+import { lifecycleMetrics } from '../../src/lifecycle/metrics.js';
+import { createRegistry } from '../../src/metrics/registry.js';
+import { combinations } from '../../src/metrics/zero.js';
+import { notificationMetrics } from '../../src/notifications/metrics.js';
+import { prebuildMetricsFor } from '../../src/prebuilds/metrics.js';
+import { NOW, options, presetSnapshot, stubResolver } from './prebuilds/builders.js';
+
+/**
+ * A counter series created by its first inc() starts at 1 and increase() never sees that step
+ * (a replica's first reap, the first notification delivered). Every known series exists at 0
+ * before anything happens.
+ */
+describe('counters start at 0, before their first event', () => {
+  it('jobs, lifecycle and notifications: every known label combination', async () => {
+    const registry = createRegistry();
+    jobMetricsFor(registry);
+    lifecycleMetrics(registry);
+    notificationMetrics(registry);
+    const text = await registry.metrics();
+    for (const series of [
+      'coderd_provisioner_jobs_reaped_total{provisioner="echo",type="workspace_build"} 0',
+      'coderd_provisioner_jobs_canceled_total{provisioner="exec",type="workspace_build"} 0',
+      'coderd_provisioner_jobs_completed_total{provisioner="echo",type="workspace_build"} 0',
+      'coderd_provisioner_jobs_failed_total{provisioner="echo",type="workspace_build",error_code="heartbeat_timeout"} 0',
+      'coderd_workspace_builds_enqueued_total{provisioner_type="echo",build_reason="prebuild",transition="start",status="success"} 0',
+      'coderd_lifecycle_jobs_total{outcome="skipped"} 0',
+      'coderd_lifecycle_transitions_total{operation="stop",reason="autostop"} 0',
+      'coderd_lifecycle_autostop_reminders_total{outcome="sent"} 0',
+      'coderd_notifications_delivered_total{template="workspace_deleted",method="webhook"} 0',
+      'coderd_notifications_failed_total{template="autostop_reminder",method="log",kind="permanent"} 0',
+    ]) {
+      expect(text).toContain(series);
+    }
+  });
+
+  it('claim misses: a series per preset once a scrape sees the preset', async () => {
+    const registry = createRegistry();
+    const metrics = prebuildMetricsFor(registry);
+    const ps = presetSnapshot();
+    const state = calculateState(ps, NOW, options(), stubResolver);
+    metrics.setStateSource(async () => ({
+      at: NOW,
+      paused: false,
+      pauseChange: { by: null, at: null },
+      plans: [{ preset: ps.preset, state, actions: [] }],
+    }));
+    expect(await registry.metrics()).toContain(
+      'coderd_prebuilt_workspace_claim_misses_total{template_name="dev-env",preset_name="us-nix",organization_name="default"} 0',
+    );
+  });
+
+  it('combinations are the cartesian product of the label values', () => {
+    expect(combinations({ a: ['1', '2'], b: ['x'] })).toEqual([
+      { a: '1', b: 'x' },
+      { a: '2', b: 'x' },
+    ]);
+  });
+});
