@@ -22,7 +22,7 @@ describe("prebuilds status and plan decide with the controller's recorded settin
     const status = await cli('prebuilds', 'status');
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(
-      /\ndecision settings: backoff-base 1m, backoff-cap 30m, backoff-lookback 1h, failure-hard-limit 3, prebuild-cleanup-grace 1h \(this command's \(no controller has recorded its settings in this database\)\)\n$/,
+      /\ndecision settings: backoff-base 1m, backoff-cap 30m, backoff-lookback 1h, failure-hard-limit 3, prebuild-cleanup-grace 1h, prebuild-delete-retry-limit 5 \(this command's \(no controller has recorded its settings in this database\)\)\n$/,
     );
   });
 
@@ -35,7 +35,7 @@ describe("prebuilds status and plan decide with the controller's recorded settin
     );
     const plan = await cli('prebuilds', 'plan');
     expect(plan.stdout).toContain(
-      "decision settings: backoff-base 5s, backoff-cap 30m, backoff-lookback 1h, failure-hard-limit 10, prebuild-cleanup-grace 1h (the controller's, recorded 2026-12-06T08:00:00.000Z)\n",
+      "decision settings: backoff-base 5s, backoff-cap 30m, backoff-lookback 1h, failure-hard-limit 10, prebuild-cleanup-grace 1h, prebuild-delete-retry-limit 5 (the controller's, recorded 2026-12-06T08:00:00.000Z)\n",
     );
     const json = JSON.parse(
       (await cli('prebuilds', 'status', '--json', '--failure-hard-limit', '2')).stdout,
