@@ -101,7 +101,7 @@ export async function runDemoSteps(options: DemoOptions): Promise<void> {
         await sleep();
       } catch (error) {
         if (error instanceof DemoAborted) throw error;
-        throw new Error(`timed out waiting for ${what}`);
+        throw new Error(`timed out waiting for ${what}`, { cause: error });
       }
     }
   };
