@@ -111,6 +111,35 @@ describe('prebuild-controller demo', { timeout: 120_000 }, () => {
     expect(parse(stdout).at(-1)?.step).toBe('stopped');
   });
 
+  it('stops cleanly with 0 on SIGTERM in the middle of the sequence', async () => {
+    const fresh = await createEmptyDatabase();
+    try {
+      const port = await freePort();
+      const child = spawn(
+        process.execPath,
+        [CLI, 'demo', '--json', '--echo-duration', '3s', '--listen', `127.0.0.1:${port}`],
+        { env: cliEnv({ DATABASE_URL: fresh.url }), cwd: packageRoot },
+      );
+      let stdout = '';
+      const pushed = new Promise<void>((resolve) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.includes('"step":"template_pushed"')) resolve();
+        });
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await Promise.race([pushed, exited]);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const steps = parse(stdout).map((s) => s.step);
+      expect(steps.slice(0, 3)).toEqual(['migrations_applied', 'serving', 'template_pushed']);
+      expect(steps).not.toContain('done');
+      expect(steps.at(-1)).toBe('stopped');
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it('fails with one line and exit code 2 when the port is in use', async () => {
     const server = createServer();
     const port = await new Promise<number>((resolve) =>
