@@ -111,14 +111,8 @@ export function registerDemo(program: Command): void {
       emit('done', `demo done in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
       if (flags.keep === true) {
         const url = controller.url;
-        emit(
-          'keep',
-          `still serving on ${url} until Ctrl-C; try: curl -s ${url}/metrics | grep prebuilt`,
-          {
-            url,
-            curl: `curl -s ${url}/api/v1/presets`,
-          },
-        );
+        const curl = `curl -s ${url}/metrics | grep '^coderd_prebuilt_workspaces_claimed_total'`;
+        emit('keep', `still serving on ${url} until Ctrl-C; try: ${curl}`, { url, curl });
         await signalled;
       }
     } catch (error) {
