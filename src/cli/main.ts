@@ -4,6 +4,7 @@ import { ConfigError } from '../config/load.js';
 import { MigrationError } from '../db/migrate.js';
 import { AppError } from '../http/errors.js';
 import { registerClaim } from './commands/claim.js';
+import { registerDemo } from './commands/demo.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerPrebuilds } from './commands/prebuilds.js';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerProvisionerd(program);
   registerJobs(program);
   registerTokens(program);
+  registerDemo(program);
   const override = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(override);

@@ -59,6 +59,8 @@ export interface StartOptions {
   readonly features?: readonly FeatureFactory[];
   /** Checks every JSON answer against its route's schema (tests); see AppOptions. */
   readonly checkResponse?: ResponseCheck;
+  /** Called once the migrations ran, with the ones this start applied (the demo prints it). */
+  readonly onMigrated?: (applied: readonly string[], embeddedDatabase: boolean) => void;
 }
 
 /**
@@ -92,10 +94,11 @@ export async function startController(options: StartOptions): Promise<RunningCon
   try {
     const connectTimeoutMs = config.databaseConnectTimeout;
     await waitForDatabase(database.url, logger, { connectTimeoutMs });
-    await migrate(database.url, logger, undefined, {
+    const applied = await migrate(database.url, logger, undefined, {
       connectTimeoutMs,
       lockTimeoutMs: config.migrationLockTimeout,
     });
+    options.onMigrated?.(applied, database.embedded);
     const poolSize = config.databasePoolSize ?? DEFAULT_POOL_SIZE;
     const pool = await createDbPool(database.url, {
       logger,
