@@ -53,6 +53,13 @@ const Daemon = z.object({ id: z.string() });
 const daemonId = (name: string) =>
   db.pool.maybeOneFirst(sql.type(Daemon)`SELECT id FROM provisioner_daemons WHERE name = ${name}`);
 
+/**
+ * The fixtures live in the checkout, which may sit in a folder only its owner can enter (a
+ * mode-700 home): a root daemon's default exec user (nobody) could not run them. Tests that are
+ * not about the exec user keep the daemon's own.
+ */
+const AS_THIS_USER = process.getuid?.() === 0 ? ['--exec-user', '0'] : [];
+
 describe('prebuild-controller provisionerd', () => {
   it('builds workspaces until SIGTERM, then stops cleanly', { timeout: 60_000 }, async () => {
     const tags = { test: randomUUID().slice(0, 8) };
@@ -65,6 +72,7 @@ describe('prebuild-controller provisionerd', () => {
       'exec',
       '--exec-command',
       fixture('build-ok.sh'),
+      ...AS_THIS_USER,
       '--tags',
       `test=${tags.test}`,
       '--concurrency',
@@ -254,6 +262,7 @@ describe('prebuild-controller provisionerd', () => {
         'exec',
         '--exec-command',
         fixture('build-hang.sh'),
+        ...AS_THIS_USER,
         '--tags',
         `test=${tags.test}`,
         '--job-heartbeat-interval',
