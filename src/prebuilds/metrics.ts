@@ -76,6 +76,11 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
       return undefined;
     }
   };
+  /** Creates a counter's series at 0 for every preset the view reports (first event = increase). */
+  const zeroPerPreset = async (counter: Counter<Label>): Promise<void> => {
+    const current = await view();
+    for (const plan of current ? reported(current) : []) counter.inc(presetLabels(plan.preset), 0);
+  };
   const perPreset = (name: string, help: string, value: (plan: PresetPlan) => number) =>
     new Gauge({
       name,
@@ -280,11 +285,8 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
       registers,
       // A preset's series exists at 0 from the first scrape that sees the preset, so its first
       // miss is an increase (never reset: the counts are this replica's own).
-      async collect() {
-        const current = await view();
-        for (const plan of current ? reported(current) : []) {
-          this.inc(presetLabels(plan.preset), 0);
-        }
+      collect() {
+        return zeroPerPreset(this);
       },
     }),
     creations: new Counter({
@@ -293,11 +295,8 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
       labelNames: LABELS,
       registers,
       // As claim misses: a preset's series exists at 0 once a scrape sees the preset.
-      async collect() {
-        const current = await view();
-        for (const plan of current ? reported(current) : []) {
-          this.inc(presetLabels(plan.preset), 0);
-        }
+      collect() {
+        return zeroPerPreset(this);
       },
     }),
     reconcileDuration: new Histogram({
