@@ -11,7 +11,8 @@ import {
   string,
   uuid,
 } from '../http/schema.js';
-import { BUILD_REASONS, JOB_STATUSES, TRANSITIONS } from '../workspaces/api-schemas.js';
+import { JOB_STATUSES } from '../workspaces/api-schemas.js';
+import { BUILD_REASONS, TRANSITIONS } from './model.js';
 import { AGENT_LIFECYCLE_STATES } from './model.js';
 
 export const JobJson = component(

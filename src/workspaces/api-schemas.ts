@@ -12,18 +12,8 @@ import {
   string,
   uuid,
 } from '../http/schema.js';
+import { BUILD_REASONS, TRANSITIONS } from '../jobs/model.js';
 
-export const TRANSITIONS = ['start', 'stop', 'delete'] as const;
-export const BUILD_REASONS = [
-  'initiator',
-  'autostart',
-  'autostop',
-  'dormancy',
-  'failedstop',
-  'autodelete',
-  'prebuild',
-  'claim',
-] as const;
 export const JOB_STATUSES = [
   'pending',
   'running',
