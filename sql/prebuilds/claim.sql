@@ -7,16 +7,18 @@
 -- expired (TTL, last_invalidated_at: the rule the reconciler deletes by, so an invalidated
 -- prebuild is never handed out). Oldest first, so prebuilds are used before they expire.
 --
--- Shape: everything about the preset is computed once (scalar subqueries), so the candidate scan
--- is the ordered index scan of the template's prebuilds (workspaces_prebuilds: template_id,
--- created_at) and stops at the first one that qualifies and is not locked.
+-- Shape: the latest build's state is on the workspace row (migrations/0012, kept by triggers), so
+-- every condition is a column of the row and the scan is the partial index of claimable
+-- prebuilds (workspaces_claimable: current_preset_id, created_at), starting at the expiry bound
+-- and stopping at the first row that is not locked. What is known of the preset (its version if
+-- active, its expiry bound) is computed once.
 --
--- Locking: FOR UPDATE OF pw locks the base `workspaces` row (a locking clause naming a view built
--- from WITH queries locks nothing: 32 claimers then "claimed" the same rows thousands of times).
--- SKIP LOCKED lets concurrent claimers take different prebuilds instead of queueing on one. If
--- a claim or a reconciler delete (LockPrebuildForDelete) committed a change to the row after this
--- statement's snapshot, PostgreSQL re-checks the row's own conditions on the new version
--- (owner_id, deleting_at) and skips it; the outer owner check is the last guard.
+-- Locking: FOR UPDATE OF pw locks the base `workspaces` row; SKIP LOCKED lets concurrent
+-- claimers take different prebuilds instead of queueing on one. If a claim, a reconciler delete
+-- (LockPrebuildForDelete) or a new build committed a change to the row after this statement's
+-- snapshot, PostgreSQL re-checks the row's own conditions on the new version (owner_id,
+-- deleting_at and, since 0012, the latest build's state) and skips it; the outer owner check is
+-- the last guard.
 UPDATE workspaces w
 SET
   owner_id = :new_owner_id::uuid,
@@ -31,25 +33,21 @@ SET
 WHERE w.id = (
   SELECT pw.id
   FROM workspaces pw
-  CROSS JOIN LATERAL (
-    SELECT b.id, b.template_version_id, b.template_version_preset_id, b.transition, j.job_status
-    FROM workspace_builds b
-    JOIN provisioner_jobs j ON j.id = b.job_id
-    WHERE b.workspace_id = pw.id
-    ORDER BY b.build_number DESC
-    LIMIT 1
-  ) lb
-  WHERE pw.template_id = (
-      -- NULL (no candidate at all) unless the preset is on the active version of a live template.
-      SELECT t.id
+  WHERE pw.current_preset_id = :preset_id::uuid
+    AND pw.owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
+    AND NOT pw.deleted
+    AND pw.deleting_at IS NULL
+    AND pw.latest_build_transition = 'start'
+    AND pw.latest_build_status = 'succeeded'
+    AND pw.latest_agents_ready
+    -- NULL (no candidate at all) unless the preset is on the active version of a live template.
+    AND pw.latest_build_version_id = (
+      SELECT tv.id
       FROM template_version_presets p
       JOIN template_versions tv ON tv.id = p.template_version_id
       JOIN templates t ON t.id = tv.template_id
       WHERE p.id = :preset_id::uuid AND t.active_version_id = tv.id AND NOT t.deleted
     )
-    AND pw.owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
-    AND NOT pw.deleted
-    AND pw.deleting_at IS NULL
     -- Not expired: created at or after the invalidation and within the TTL.
     AND pw.created_at >= (
       SELECT GREATEST(
@@ -62,29 +60,8 @@ WHERE w.id = (
       FROM template_version_presets p
       WHERE p.id = :preset_id::uuid
     )
-    -- One CASE instead of five conditions: the planner cannot estimate conditions on a LIMIT
-    -- subquery's output and multiplies five default guesses into "one row", which makes it sort
-    -- every candidate of the template instead of walking them in order and stopping at the first.
-    AND CASE
-      WHEN lb.transition <> 'start' OR lb.job_status <> 'succeeded' THEN false
-      WHEN lb.template_version_id IS DISTINCT FROM (
-        SELECT p.template_version_id FROM template_version_presets p WHERE p.id = :preset_id::uuid
-      ) THEN false
-      WHEN COALESCE(lb.template_version_preset_id, (
-        SELECT pb.template_version_preset_id
-        FROM workspace_builds pb
-        WHERE pb.workspace_id = pw.id AND pb.template_version_preset_id IS NOT NULL
-        ORDER BY pb.build_number DESC
-        LIMIT 1
-      )) IS DISTINCT FROM :preset_id::uuid THEN false
-      ELSE COALESCE((
-        SELECT bool_and(a.lifecycle_state = 'ready')
-        FROM workspace_agents a
-        WHERE a.workspace_build_id = lb.id AND NOT a.deleted
-      ), false)
-    END
-  -- template_id is one value here; naming it lets the index hand rows over in order.
-  ORDER BY pw.template_id, pw.created_at
+  -- current_preset_id is one value here; naming it lets the index hand rows over in order.
+  ORDER BY pw.current_preset_id, pw.created_at
   LIMIT 1
   FOR UPDATE OF pw SKIP LOCKED
 )

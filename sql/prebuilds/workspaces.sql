@@ -9,10 +9,10 @@
 -- Prebuilds still building, and stopped or failed ones within the grace period, are not returned;
 -- of the latter only the oldest completion is (grace_oldest_completed_at), for the next pass.
 --
--- One query for both because both walk the same rows: the partial index of prebuild workspaces
--- (workspaces_prebuilds), then per workspace its latest build with its job (one LATERAL probe),
--- its agents only when running, and its current preset only when the latest build does not name
--- one. The cost grows with live prebuilds only, never with users' workspaces or build history.
+-- One index-only scan: the partial index of prebuild workspaces (workspaces_prebuilds) carries
+-- the latest build's state, kept on the row by triggers (migrations/0012). No per-prebuild probe
+-- of builds, jobs, agents or presets; the cost grows with live prebuilds only, never with users'
+-- workspaces or build history.
 --
 -- The answer is ONE row holding a JSON array with one array per prebuild, positions:
 --   [0] id, [1] name, [2] owner_id, [3] template_id, [4] template_version_id,
@@ -28,76 +28,36 @@ WITH prebuild AS (
   SELECT
     w.id,
     w.name,
-    w.owner_id,
     w.template_id,
-    lb.template_version_id,
-    COALESCE(lb.template_version_preset_id, (
-      SELECT pb.template_version_preset_id
-      FROM workspace_builds pb
-      WHERE pb.workspace_id = w.id AND pb.template_version_preset_id IS NOT NULL
-      ORDER BY pb.build_number DESC
-      LIMIT 1
-    )) AS current_preset_id,
-    lb.transition = 'start' AND lb.job_status = 'succeeded' AS running,
-    lb.transition,
-    lb.job_status,
-    lb.completed_at,
-    lb.id AS build_id,
+    w.latest_build_version_id AS template_version_id,
+    w.current_preset_id,
+    w.latest_build_transition = 'start' AND w.latest_build_status = 'succeeded' AS running,
+    w.latest_build_transition AS transition,
+    w.latest_build_status AS job_status,
+    w.latest_build_completed_at AS completed_at,
+    w.latest_agents_ready,
     w.created_at,
-    -- Consecutive failed deletes (the latest build is one): they are retried with backoff, not
-    -- after the grace period, and not at all past the retry limit.
-    CASE WHEN lb.transition = 'delete' AND lb.job_status = 'failed' THEN (
-      SELECT count(*)::int
-      FROM workspace_builds fb
-      JOIN provisioner_jobs fj ON fj.id = fb.job_id
-      WHERE fb.workspace_id = w.id
-        AND fb.transition = 'delete'
-        AND fj.job_status = 'failed'
-        AND fb.build_number > COALESCE((
-          SELECT max(ob.build_number)
-          FROM workspace_builds ob
-          JOIN provisioner_jobs oj ON oj.id = ob.job_id
-          WHERE ob.workspace_id = w.id AND NOT (ob.transition = 'delete' AND oj.job_status = 'failed')
-        ), 0)
-    ) ELSE 0 END AS failed_deletes
+    w.failed_deletes
   FROM workspaces w
-  CROSS JOIN LATERAL (
-    SELECT
-      b.id,
-      b.template_version_id,
-      b.template_version_preset_id,
-      b.transition,
-      j.job_status,
-      j.completed_at
-    FROM workspace_builds b
-    JOIN provisioner_jobs j ON j.id = b.job_id
-    WHERE b.workspace_id = w.id
-    ORDER BY b.build_number DESC
-    LIMIT 1
-  ) lb
   WHERE w.owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
     AND NOT w.deleted
     AND (
-      (lb.transition = 'start' AND lb.job_status = 'succeeded')
-      OR (lb.transition = 'stop' AND lb.job_status = 'succeeded')
-      OR lb.job_status IN ('failed', 'canceled')
+      (w.latest_build_transition = 'start' AND w.latest_build_status = 'succeeded')
+      OR (w.latest_build_transition = 'stop' AND w.latest_build_status = 'succeeded')
+      OR w.latest_build_status IN ('failed', 'canceled')
     )
 )
 SELECT COALESCE(json_agg(json_build_array(
   p.id,
   p.name,
-  p.owner_id,
+  'c42fdf75-3097-471c-8c33-fb52454d81c0'::text,
   p.template_id,
   p.template_version_id,
   p.current_preset_id,
   CASE WHEN p.running THEN 'running' ELSE 'stopped_or_failed' END,
   CASE WHEN p.running THEN NULL ELSE p.transition END,
   CASE WHEN p.running THEN NULL ELSE p.job_status END,
-  p.running AND COALESCE((
-    SELECT bool_and(a.lifecycle_state = 'ready')
-    FROM workspace_agents a
-    WHERE a.workspace_build_id = p.build_id AND NOT a.deleted
-  ), false),
+  p.running AND p.latest_agents_ready,
   CASE WHEN p.running THEN NULL ELSE floor(extract(epoch FROM p.completed_at) * 1000) END,
   floor(extract(epoch FROM p.created_at) * 1000),
   p.failed_deletes,

@@ -37,10 +37,8 @@ const BIG_TABLES = new Set([
 const HOT: Readonly<Record<string, readonly string[]>> = {
   // The reconcile pass.
   GetPrebuildPresets: [],
-  GetPrebuildWorkspaces: [
-    'workspaces_prebuilds|workspaces_owner_id_name_key',
-    'workspace_builds_latest',
-  ],
+  // One scan of the prebuilds' partial index: the latest build's state is on the row (0012).
+  GetPrebuildWorkspaces: ['workspaces_prebuilds|workspaces_owner_id_name_key'],
   CountInProgressPrebuilds: ['provisioner_jobs_unfinished'],
   CountPendingInactivePrebuildJobs: ['provisioner_jobs_pending'],
   GetPrebuildBackoffInputs: ['workspace_builds_prebuild_creations'],
@@ -49,11 +47,8 @@ const HOT: Readonly<Record<string, readonly string[]>> = {
   // Claims through POST /api/v1/workspaces.
   GetTemplateForWorkspaceCreate: [],
   WorkspaceNameTaken: ['workspaces_owner_id_name_key'],
-  ClaimPrebuiltWorkspace: [
-    'workspaces_prebuilds',
-    'workspace_builds_latest',
-    'workspace_agents_build_state',
-  ],
+  // Only the preset's claimable prebuilds (0012), no per-candidate probe.
+  ClaimPrebuiltWorkspace: ['workspaces_claimable'],
   EnqueueGetTarget: ['workspaces_pkey', 'workspace_builds_latest'],
   // Provisioner daemons.
   AcquireProvisionerJob: ['provisioner_jobs_pending'],
