@@ -20,12 +20,12 @@ WITH attempt AS (
 ),
 target AS (
   SELECT
-    w.id AS workspace_id,
-    w.name AS workspace_name,
-    w.organization_id,
-    w.owner_id,
-    u.username AS owner_name,
-    t.name AS template_name,
+    w.id, w.name, w.owner_id, u.username AS owner, w.template_id, t.name AS template,
+    w.organization_id, o.name AS organization, w.autostart_schedule, w.next_start_at,
+    w.ttl AS ttl_ms, w.last_used_at, w.dormant_at, w.deleting_at, w.deleted,
+    w.automatic_updates::text, w.created_at,
+    t.allow_user_autostart, t.allow_user_autostop, t.autostart_block_days_of_week,
+    t.require_active_version, t.active_version_id,
     p.name AS preset_name,
     lb.build_number + 1 AS build_number,
     COALESCE((
@@ -42,6 +42,7 @@ target AS (
   FROM workspaces w
   JOIN users u ON u.id = w.owner_id
   JOIN templates t ON t.id = w.template_id
+  JOIN organizations o ON o.id = w.organization_id
   JOIN LATERAL (
     SELECT b.id, b.build_number, b.template_version_id, b.job_id
     FROM workspace_builds b
@@ -66,12 +67,12 @@ job AS (
     :job_id::uuid, :now::timestamptz, :now::timestamptz, target.organization_id,
     :initiator_id::uuid, :provisioner::provisioner_type, 'workspace_build',
     :input::jsonb || jsonb_build_object(
-      'workspace_name', target.workspace_name,
+      'workspace_name', target.name,
       'owner_id', target.owner_id,
-      'owner_name', target.owner_name,
+      'owner_name', target.owner,
       'build_number', target.build_number,
       'is_prebuild', target.owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid,
-      'template_name', target.template_name,
+      'template_name', target.template,
       'preset_name', target.preset_name,
       'parameters', target.parameters
     ),
@@ -87,7 +88,7 @@ build AS (
     initiator_id, job_id, reason, template_version_preset_id
   )
   SELECT
-    :build_id::uuid, :now::timestamptz, :now::timestamptz, target.workspace_id,
+    :build_id::uuid, :now::timestamptz, :now::timestamptz, target.id,
     :version_id::uuid, target.build_number, 'start', :initiator_id::uuid, job.id, 'claim',
     :preset_id::uuid
   FROM target
@@ -110,12 +111,12 @@ notified AS (
   SELECT pg_notify(:reconcile_channel::text, :reconcile_payload::text) FROM job
 )
 SELECT
-  w.id, w.name, w.owner_id, u.username AS owner, w.template_id, t.name AS template,
-  w.organization_id, o.name AS organization, w.autostart_schedule, w.next_start_at, w.ttl AS ttl_ms,
-  w.last_used_at, w.dormant_at, w.deleting_at, w.deleted, w.automatic_updates::text,
-  w.created_at,
-  t.allow_user_autostart, t.allow_user_autostop, t.autostart_block_days_of_week,
-  t.require_active_version, t.active_version_id,
+  target.id, target.name, target.owner_id, target.owner, target.template_id, target.template,
+  target.organization_id, target.organization, target.autostart_schedule, target.next_start_at,
+  target.ttl_ms, target.last_used_at, target.dormant_at, target.deleting_at, target.deleted,
+  target.automatic_updates, target.created_at,
+  target.allow_user_autostart, target.allow_user_autostop, target.autostart_block_days_of_week,
+  target.require_active_version, target.active_version_id,
   build.id AS build_id, build.build_number, build.transition::text AS build_transition,
   build.reason::text AS build_reason, job.job_status::text AS build_status,
   build.job_id AS build_job_id, build.deadline AS build_deadline,
@@ -123,10 +124,7 @@ SELECT
   build.template_version_preset_id AS build_preset_id, build.created_at AS build_created_at,
   to_jsonb(job) AS job_row,
   to_jsonb(build) AS build_row
-FROM job
+FROM target
+CROSS JOIN job
 CROSS JOIN build
-CROSS JOIN (SELECT count(*) FROM notified) AS sent
-JOIN workspaces w ON w.id = build.workspace_id
-JOIN users u ON u.id = w.owner_id
-JOIN templates t ON t.id = w.template_id
-JOIN organizations o ON o.id = w.organization_id;
+CROSS JOIN (SELECT count(*) FROM notified) AS sent;
