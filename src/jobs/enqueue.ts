@@ -80,7 +80,8 @@ export class EnqueueError extends Error {
 
 const IN_PROGRESS = new Set(['pending', 'running', 'canceling']);
 
-function checkParameters(parameters: Readonly<Record<string, string>>): void {
+/** Throws EnqueueError `invalid_parameter` for a parameter name or value the tables cannot hold. */
+export function checkParameters(parameters: Readonly<Record<string, string>>): void {
   for (const [name, value] of Object.entries(parameters)) {
     if (name === '' || name.length > 128 || name.includes('\0')) {
       throw new EnqueueError(
@@ -101,7 +102,7 @@ function checkParameters(parameters: Readonly<Record<string, string>>): void {
  * The template's exec config as stored. An invalid one is passed on as it is: the daemon then
  * fails the job saying what is wrong, instead of silently running the global command.
  */
-function execConfig(raw: unknown): BuildJobInput['exec'] {
+export function execConfig(raw: unknown): BuildJobInput['exec'] {
   if (raw === null || raw === undefined) return null;
   const parsed = ExecConfig.safeParse(raw);
   return parsed.success ? parsed.data : raw;
@@ -119,14 +120,7 @@ export async function enqueueWorkspaceBuild(
   request: EnqueueBuildRequest,
 ): Promise<EnqueuedBuild> {
   let provisioner = 'unknown';
-  const metrics = request.metrics ?? defaultJobMetrics();
-  const count = (status: 'success' | 'failed') =>
-    metrics?.enqueued.inc({
-      provisioner_type: provisioner,
-      build_reason: request.reason,
-      transition: request.transition,
-      status,
-    });
+  const count = (status: 'success' | 'failed') => countEnqueued(request, provisioner, status);
   try {
     const result = await enqueue(tx, request, (type) => {
       provisioner = type;
@@ -137,6 +131,21 @@ export async function enqueueWorkspaceBuild(
     count('failed');
     throw error;
   }
+}
+
+/** Counts one enqueue in `coderd_workspace_builds_enqueued_total`. */
+export function countEnqueued(
+  request: Pick<EnqueueBuildRequest, 'reason' | 'transition' | 'metrics'>,
+  provisioner: string,
+  status: 'success' | 'failed',
+): void {
+  const metrics = request.metrics ?? defaultJobMetrics();
+  metrics?.enqueued.inc({
+    provisioner_type: provisioner,
+    build_reason: request.reason,
+    transition: request.transition,
+    status,
+  });
 }
 
 async function enqueue(

@@ -9,7 +9,8 @@ import {
 } from '../domain/lifecycle/index.js';
 import { matchPresetByParameters } from '../domain/prebuilds/match.js';
 import { AppError, badRequest, conflict, type ErrorDetail } from '../http/errors.js';
-import { findUser, type User } from '../users/users.js';
+import { PROVISIONER_TYPES, type ProvisionerType } from '../jobs/model.js';
+import { type User, USER_STATUSES, UserRow } from '../users/users.js';
 
 /** A request for a workspace (API body and CLI flags): claim a prebuild or build a new one. */
 export interface CreateWorkspaceInput {
@@ -29,24 +30,6 @@ export interface CreateWorkspaceInput {
   readonly ttl_ms?: number | null;
 }
 
-const TemplateRow = z.object({
-  id: z.string(),
-  name: z.string(),
-  organization_id: z.string(),
-  organization_name: z.string(),
-  active_version_id: z.string().nullable(),
-  active_version_name: z.string().nullable(),
-  deprecated: z.string(),
-  default_ttl: z.number(),
-  allow_user_autostart: z.boolean(),
-  allow_user_autostop: z.boolean(),
-  autostart_block_days_of_week: z.number(),
-});
-const getTemplate = defineQuery<{ name: string; organization: string | null }, typeof TemplateRow>(
-  'GetTemplateForWorkspaceCreate',
-  TemplateRow,
-);
-
 const PresetRow = z.object({
   id: z.string(),
   name: z.string(),
@@ -54,16 +37,42 @@ const PresetRow = z.object({
   desired_instances: z.number().nullable(),
   parameters: z.record(z.string()),
 });
-const getPresets = defineQuery<{ version_id: string }, typeof PresetRow>(
-  'GetVersionPresetsForWorkspaceCreate',
-  PresetRow,
-);
 
-const Taken = z.object({ taken: z.boolean() });
-const nameTaken = defineQuery<{ owner_id: string; name: string }, typeof Taken>(
-  'WorkspaceNameTaken',
-  Taken,
-);
+const TemplateRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  organization_id: z.string(),
+  organization_name: z.string(),
+  active_version_id: z.string().nullable(),
+  active_version_name: z.string().nullable(),
+  active_version_provisioner: z.enum(PROVISIONER_TYPES).nullable(),
+  active_version_tags: z.record(z.string()).nullable(),
+  active_version_exec: z.unknown(),
+  deprecated: z.string(),
+  default_ttl: z.number(),
+  allow_user_autostart: z.boolean(),
+  allow_user_autostop: z.boolean(),
+  autostart_block_days_of_week: z.number(),
+  presets: z.array(PresetRow),
+});
+
+/** The owner's columns are null when no user matches. */
+const ResolveRow = z.object({
+  owner_id: z.string().nullable(),
+  owner_username: z.string().nullable(),
+  owner_email: z.string().nullable(),
+  owner_status: z.enum(USER_STATUSES).nullable(),
+  owner_roles: z.array(z.string()).nullable(),
+  owner_is_system: z.boolean().nullable(),
+  owner_created_at: z.date().nullable(),
+  owner_updated_at: z.date().nullable(),
+  name_taken: z.boolean(),
+  templates: z.array(TemplateRow),
+});
+const resolveQuery = defineQuery<
+  { owner: string; template: string; organization: string | null; name: string },
+  typeof ResolveRow
+>('ResolveWorkspaceCreate', ResolveRow);
 
 /** Workspace names, as the workspaces table checks them. */
 export const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -78,6 +87,13 @@ export interface ResolvedRequest {
     readonly organizationName: string;
     readonly versionId: string;
     readonly versionName: string;
+    /** The active version's job settings, as enqueueWorkspaceBuild reads them. */
+    readonly version: {
+      readonly provisioner: ProvisionerType;
+      readonly tags: Readonly<Record<string, string>>;
+      /** config->'exec' as stored. */
+      readonly exec: unknown;
+    };
   };
   readonly preset: {
     readonly id: string;
@@ -98,19 +114,31 @@ const missing = (path: string, message: string) =>
 const invalid = (path: string, message: string) =>
   badRequest(`${path}: ${message}`, [field(path, message)]);
 
-async function resolveOwner(db: Db, ref: string): Promise<User> {
-  const owner = await findUser(db, ref);
+function resolveOwner(row: z.infer<typeof ResolveRow>, ref: string): User {
+  const owner = row.owner_id === null ? null : ownerOf(row);
   if (!owner) throw missing('owner', `no user "${ref}"`);
   if (owner.is_system) throw invalid('owner', 'the prebuilds system user cannot own workspaces');
   if (owner.status === 'suspended') throw invalid('owner', `user ${owner.username} is suspended`);
   return owner;
 }
 
-async function resolveTemplate(db: Db, input: CreateWorkspaceInput) {
-  const rows = await getTemplate.any(db, {
-    name: input.template,
-    organization: input.organization ?? null,
+function ownerOf(row: z.infer<typeof ResolveRow>): User {
+  return UserRow.parse({
+    id: row.owner_id,
+    username: row.owner_username,
+    email: row.owner_email,
+    status: row.owner_status,
+    roles: row.owner_roles,
+    is_system: row.owner_is_system,
+    created_at: row.owner_created_at,
+    updated_at: row.owner_updated_at,
   });
+}
+
+function resolveTemplate(
+  rows: readonly z.infer<typeof TemplateRow>[],
+  input: CreateWorkspaceInput,
+) {
   const where = input.organization ? ` in organization "${input.organization}"` : '';
   if (rows.length === 0) throw missing('template', `no template "${input.template}"${where}`);
   if (rows.length > 1) {
@@ -121,13 +149,22 @@ async function resolveTemplate(db: Db, input: CreateWorkspaceInput) {
   if (template.deprecated !== '') {
     throw invalid('template', `template ${template.name} is deprecated: ${template.deprecated}`);
   }
-  if (!template.active_version_id || !template.active_version_name) {
+  if (
+    !template.active_version_id ||
+    !template.active_version_name ||
+    !template.active_version_provisioner
+  ) {
     throw invalid('template', `template ${template.name} has no active version`);
   }
   return {
     ...template,
     versionId: template.active_version_id,
     versionName: template.active_version_name,
+    version: {
+      provisioner: template.active_version_provisioner,
+      tags: template.active_version_tags ?? {},
+      exec: template.active_version_exec,
+    },
   };
 }
 
@@ -170,10 +207,16 @@ export async function resolveCreateRequest(
       'must be 1-64 letters, digits, "_" or "-", starting with a letter or digit',
     );
   }
-  const owner = await resolveOwner(db, input.owner);
-  const template = await resolveTemplate(db, input);
-  const presets = await getPresets.any(db, { version_id: template.versionId });
-  const preset = choosePreset(presets, input, template);
+  // One read for every check below, made in the order the checks report problems.
+  const row = await resolveQuery.one(db, {
+    owner: input.owner,
+    template: input.template,
+    organization: input.organization ?? null,
+    name: input.name,
+  });
+  const owner = resolveOwner(row, input.owner);
+  const template = resolveTemplate(row.templates, input);
+  const preset = choosePreset(template.presets, input, template);
 
   const rules = {
     allowUserAutostart: template.allow_user_autostart,
@@ -192,7 +235,7 @@ export async function resolveCreateRequest(
       : validateTtl(input.ttl_ms, rules, 'ttl_ms');
   if (!ttl.ok) throw badRequestOf(ttl.problems);
 
-  if ((await nameTaken.one(db, { owner_id: owner.id, name: input.name })).taken) {
+  if (row.name_taken) {
     throw conflict(`${owner.username} already has a workspace named "${input.name}"`, [
       field('name', 'is taken'),
     ]);
@@ -207,6 +250,7 @@ export async function resolveCreateRequest(
       organizationName: template.organization_name,
       versionId: template.versionId,
       versionName: template.versionName,
+      version: template.version,
     },
     preset: preset
       ? { id: preset.id, name: preset.name, hasPrebuilds: preset.desired_instances !== null }

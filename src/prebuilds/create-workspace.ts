@@ -6,8 +6,14 @@ import { withTransaction } from '../db/tx.js';
 import { badRequest, conflict } from '../http/errors.js';
 import { type EnqueuedBuild, EnqueueError, enqueueWorkspaceBuild } from '../jobs/enqueue.js';
 import { notify } from '../jobs/notify.js';
-import { latestBuildJson, requireWorkspaceView, workspaceJson } from '../workspaces/view.js';
+import {
+  latestBuildJson,
+  requireWorkspaceView,
+  workspaceJson,
+  type WorkspaceViewRow,
+} from '../workspaces/view.js';
 import { ClaimedRow, type ClaimedWorkspace, claimPrebuiltWorkspace } from './claim.js';
+import { enqueueClaimBuild } from './claim-build.js';
 import {
   type CreateWorkspaceInput,
   type ResolvedRequest,
@@ -39,6 +45,11 @@ export interface CreatedWorkspace {
   readonly claimed: boolean;
   readonly workspace: WorkspaceRow;
   readonly enqueued: EnqueuedBuild;
+  /**
+   * The workspace as GET shows it, with the new build as its latest, when the create's own
+   * statements returned it (a claim); otherwise createdWorkspaceJson reads it.
+   */
+  readonly view?: WorkspaceViewRow;
 }
 
 export interface CreateOptions {
@@ -49,9 +60,9 @@ export interface CreateOptions {
 /**
  * Creates a workspace for a user. When the chosen preset has a ready, unexpired prebuild on the
  * template's active version, it is claimed: ONE statement moves it to the owner (name, autostart
- * and next start, TTL, last_used_at = now; dormant/deleting cleared), and the claim build (a
- * start, reason `claim`, initiated by the new owner, preset kept) is inserted in the same
- * transaction, which also NOTIFYs the reconcilers so the pool is replenished at once. Otherwise a
+ * and next start, TTL, last_used_at = now; dormant/deleting cleared), and ONE more inserts the
+ * claim build (a start, reason `claim`, initiated by the new owner, preset kept) in the same
+ * transaction and NOTIFYs the reconcilers so the pool is replenished at once. Otherwise a
  * new workspace and its start build are created. Either way the request gets a workspace.
  * For a preset with prebuilds, the attempt (hit or miss) is recorded in the same transaction
  * (prebuild_claim_attempts: the autoscaler's demand).
@@ -97,13 +108,20 @@ async function claimOrCreate(
       ttlMs: request.ttlMs,
       now,
     });
-    await recordClaimAttempt(tx, {
-      templateId: template.id,
-      presetName: preset.name,
-      presetId: preset.id,
-      at: now,
-      outcome: claimed ? 'hit' : 'miss',
-    });
+    // The hot path: one more statement records the hit and enqueues the claim build.
+    const fast = claimed ? await enqueueClaimBuild(tx, request, claimed, now) : null;
+    if (claimed && fast?.built) {
+      return { request, claimed: true, workspace: claimed, ...fast.built };
+    }
+    if (!fast?.recorded) {
+      await recordClaimAttempt(tx, {
+        templateId: template.id,
+        presetName: preset.name,
+        presetId: preset.id,
+        at: now,
+        outcome: claimed ? 'hit' : 'miss',
+      });
+    }
     if (claimed) {
       const enqueued = await enqueueWorkspaceBuild(tx, {
         workspaceId: claimed.id,
@@ -163,10 +181,10 @@ function record(created: CreatedWorkspace, metrics: PrebuildMetrics | undefined,
  * The API's and the CLI's JSON for a created workspace: `{workspace, claimed, build}`, where
  * `workspace` is the workspace API's own shape (GET /api/v1/workspaces/:id) plus the preset and
  * version the create resolved, and `build` the new build (the claim build when claimed).
- * Read after commit, so it shows exactly what GET would.
+ * The view is what GET would show at commit: returned by the claim's statements, else read.
  */
 export async function createdWorkspaceJson(db: Db, created: CreatedWorkspace) {
-  const view = await requireWorkspaceView(db, created.workspace.id);
+  const view = created.view ?? (await requireWorkspaceView(db, created.workspace.id));
   const { request, enqueued } = created;
   return {
     workspace: {
