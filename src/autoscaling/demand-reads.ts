@@ -19,40 +19,54 @@ import {
 export const demandKey = (templateId: string, presetName: string) =>
   `${templateId}\u0000${presetName}`;
 
-const count = z.number();
-const WindowRow = z.object({
-  template_id: z.string(),
-  preset_name: z.string(),
-  claims_5m: count,
-  claims_10m: count,
-  claims_30m: count,
-  claims_60m: count,
-  claims_120m: count,
-  misses_5m: count,
-  misses_10m: count,
-  misses_30m: count,
-  misses_60m: count,
-  misses_120m: count,
-});
+const COUNT_COLUMNS = DEMAND_WINDOWS.flatMap((w) => [`claims_${w}m`, `misses_${w}m`]);
+
+type WindowRow = { template_id: string; preset_name: string } & Record<
+  `${'claims' | 'misses'}_${DemandWindow}m`,
+  number
+>;
+
+/** Checked by hand (one row per preset with recent demand, every pass; zod would copy each). */
+export const WindowRow = z.custom<WindowRow>(
+  (value) => {
+    if (typeof value !== 'object' || value === null) return false;
+    const row = value as Record<string, unknown>;
+    return (
+      typeof row.template_id === 'string' &&
+      typeof row.preset_name === 'string' &&
+      COUNT_COLUMNS.every((column) => Number.isInteger(row[column]))
+    );
+  },
+  { message: 'not a demand window row: template_id, preset_name, claims_5m ... misses_120m' },
+);
 const windowsQuery = defineQuery<{ now: Date }, typeof WindowRow>(
   'GetClaimDemandWindows',
   WindowRow,
 );
 
-type WindowRow = z.infer<typeof WindowRow>;
-const pick = (row: WindowRow, prefix: 'claims' | 'misses') =>
-  Object.fromEntries(
-    DEMAND_WINDOWS.map((w) => [w, row[`${prefix}_${w}m` as keyof WindowRow] as number]),
-  ) as Record<DemandWindow, number>;
-
-/** Every preset's claim and miss counts in the windows ending at `now` (absent = all zero). */
+/**
+ * Every preset's claim and miss counts in the windows ending at `now` (absent = all zero). Built
+ * with literals, not per-row Object.fromEntries: up to one row per preset every pass.
+ */
 export async function readDemandWindows(db: Db, now: Date): Promise<Map<string, DemandWindows>> {
   const rows = await windowsQuery.any(db, { now });
   const windows = new Map<string, DemandWindows>();
   for (const row of rows) {
     windows.set(demandKey(row.template_id, row.preset_name), {
-      claims: pick(row, 'claims'),
-      misses: pick(row, 'misses'),
+      claims: {
+        5: row.claims_5m,
+        10: row.claims_10m,
+        30: row.claims_30m,
+        60: row.claims_60m,
+        120: row.claims_120m,
+      },
+      misses: {
+        5: row.misses_5m,
+        10: row.misses_10m,
+        30: row.misses_30m,
+        60: row.misses_60m,
+        120: row.misses_120m,
+      },
     });
   }
   return windows;

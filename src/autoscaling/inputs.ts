@@ -1,5 +1,5 @@
 import type { Db } from '../db/sql-files.js';
-import type { DemandHistory } from '../domain/autoscaling/types.js';
+import type { DemandHistory, DemandWindows } from '../domain/autoscaling/types.js';
 import type { AutoscalingInput, PresetRow } from '../domain/prebuilds/types.js';
 import {
   demandKey,
@@ -86,19 +86,28 @@ export class AutoscalingInputs {
     this.#leadTimes.clear();
   }
 
-  async load(db: Db, presets: readonly PresetRow[], now: Date): Promise<AutoscalingInput[]> {
+  /**
+   * `windows`: the claim windows when the caller reads them itself (loadSnapshot reads them on
+   * its other connection, in the same snapshot, to balance the two); read here otherwise.
+   */
+  async load(
+    db: Db,
+    presets: readonly PresetRow[],
+    now: Date,
+    windows?: PromiseLike<ReadonlyMap<string, DemandWindows>>,
+  ): Promise<AutoscalingInput[]> {
     const deciding = presets.filter(decidesWithPolicy);
     this.#forgetOthers(deciding);
     if (deciding.length === 0) return [];
-    const windows = await readDemandWindows(db, now);
     const histories = await this.#loadHistories(db, deciding, now);
     const leadTimes = await this.#loadLeadTimes(db, deciding, now);
+    const demand = await (windows ?? readDemandWindows(db, now));
     return deciding.map((preset) => {
       const key = demandKey(preset.templateId, preset.name);
       const forecast = preset.autoscaling?.kind === 'forecast';
       return {
         presetId: preset.id,
-        demand: windows.get(key) ?? NO_DEMAND,
+        demand: demand.get(key) ?? NO_DEMAND,
         history: forecast ? (histories.get(key) ?? null) : null,
         measuredLeadTimeMs: forecast ? (leadTimes.get(key) ?? null) : null,
       };

@@ -87,15 +87,11 @@ export const getPrebuildPresets = defineQuery<
   typeof PresetRow
 >('GetPrebuildPresets', PresetRow);
 
-/** One prebuild, positions as documented in sql/prebuilds/workspaces.sql. */
+/** One prebuild of a group, positions as documented in sql/prebuilds/workspaces.sql. */
 export type PrebuildTuple =
   | [
       id: string,
       name: string,
-      ownerId: string,
-      templateId: string,
-      templateVersionId: string,
-      presetId: string | null,
       state: 'running',
       transition: null,
       jobStatus: null,
@@ -108,10 +104,6 @@ export type PrebuildTuple =
   | [
       id: string,
       name: string,
-      ownerId: string,
-      templateId: string,
-      templateVersionId: string,
-      presetId: string | null,
       state: 'stopped_or_failed',
       transition: 'start' | 'stop' | 'delete',
       jobStatus: 'succeeded' | 'failed' | 'canceled',
@@ -122,35 +114,24 @@ export type PrebuildTuple =
       deleteGivenUp: boolean,
     ];
 
+/** The prebuilds of one template, version and current preset (null: no build named one). */
+export type PrebuildGroup = [
+  templateId: string,
+  templateVersionId: string,
+  presetId: string | null,
+  prebuilds: PrebuildTuple[],
+];
+
 const isString = (v: unknown): v is string => typeof v === 'string';
 const TRANSITIONS: readonly unknown[] = ['start', 'stop', 'delete'];
 const ENDED: readonly unknown[] = ['succeeded', 'failed', 'canceled'];
 
-/**
- * A hand-written check instead of z.tuple: this array holds thousands of entries per pass, and
- * zod would copy every one of them (measured at 100k workspaces: several ms and as much garbage).
- */
 function isPrebuildTuple(value: unknown): value is PrebuildTuple {
-  if (!Array.isArray(value) || value.length !== 14) return false;
-  const [
-    id,
-    name,
-    owner,
-    template,
-    version,
-    preset,
-    state,
-    transition,
-    job,
-    ready,
-    ended,
-    created,
-    failedDeletes,
-    givenUp,
-  ] = value as unknown[];
+  if (!Array.isArray(value) || value.length !== 10) return false;
+  const [id, name, state, transition, job, ready, ended, created, failedDeletes, givenUp] =
+    value as unknown[];
   if (typeof failedDeletes !== 'number' || typeof givenUp !== 'boolean') return false;
-  if (![id, name, owner, template, version].every(isString)) return false;
-  if (preset !== null && !isString(preset)) return false;
+  if (!isString(id) || !isString(name)) return false;
   if (typeof ready !== 'boolean' || typeof created !== 'number') return false;
   if (state === 'running') return transition === null && job === null && ended === null;
   return (
@@ -161,10 +142,22 @@ function isPrebuildTuple(value: unknown): value is PrebuildTuple {
   );
 }
 
+/**
+ * A hand-written check instead of z.tuple: these arrays hold thousands of prebuilds per pass, and
+ * zod would copy every one of them (measured at 100k workspaces: several ms and as much garbage).
+ */
+function isPrebuildGroup(value: unknown): value is PrebuildGroup {
+  if (!Array.isArray(value) || value.length !== 4) return false;
+  const [template, version, preset, prebuilds] = value as unknown[];
+  if (!isString(template) || !isString(version)) return false;
+  if (preset !== null && !isString(preset)) return false;
+  return Array.isArray(prebuilds) && prebuilds.every(isPrebuildTuple);
+}
+
 export const PrebuildWorkspacesRow = z.object({
   prebuilds: z.array(
-    z.custom<PrebuildTuple>(isPrebuildTuple, {
-      message: 'not a prebuild: [id, name, owner, template, version, preset, state, ...]',
+    z.custom<PrebuildGroup>(isPrebuildGroup, {
+      message: 'not a prebuild group: [template, version, preset, [[id, name, state, ...], ...]]',
     }),
   ),
   grace_oldest_completed_at: z.date().nullable(),

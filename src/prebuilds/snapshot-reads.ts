@@ -1,11 +1,12 @@
 import { storedPolicy } from '../autoscaling/stored-policy.js';
 import type { Db } from '../db/sql-files.js';
 import type { PrebuildOptions } from '../domain/prebuilds/options.js';
-import type {
-  GlobalSnapshot,
-  PresetRow,
-  RunningPrebuild,
-  StoppedOrFailedPrebuild,
+import {
+  type GlobalSnapshot,
+  PREBUILDS_SYSTEM_USER_ID,
+  type PresetRow,
+  type RunningPrebuild,
+  type StoppedOrFailedPrebuild,
 } from '../domain/prebuilds/types.js';
 import {
   countInProgressPrebuilds,
@@ -40,35 +41,38 @@ export async function readPrebuilds(
   const graceEndsAt = oldest ? new Date(oldest.getTime() + options.cleanupGraceMs + 1) : null;
   const running: RunningPrebuild[] = [];
   const stoppedOrFailed: StoppedOrFailedPrebuild[] = [];
-  for (const tuple of prebuilds) {
-    const [id, name, ownerId, templateId, templateVersionId, presetId] = tuple;
-    const createdAt = new Date(tuple[11]);
-    if (tuple[6] === 'running') {
-      running.push({
-        id,
-        name,
-        ownerId,
-        templateId,
-        templateVersionId,
-        presetId,
-        ready: tuple[9],
-        createdAt,
-      });
-    } else {
-      stoppedOrFailed.push({
-        id,
-        name,
-        ownerId,
-        templateId,
-        templateVersionId,
-        presetId,
-        transition: tuple[7],
-        jobStatus: tuple[8],
-        completedAt: new Date(tuple[10]),
-        createdAt,
-        failedDeletes: tuple[12],
-        deleteGivenUp: tuple[13],
-      });
+  const ownerId = PREBUILDS_SYSTEM_USER_ID;
+  for (const [templateId, templateVersionId, presetId, tuples] of prebuilds) {
+    for (const tuple of tuples) {
+      const [id, name] = tuple;
+      const createdAt = new Date(tuple[7]);
+      if (tuple[2] === 'running') {
+        running.push({
+          id,
+          name,
+          ownerId,
+          templateId,
+          templateVersionId,
+          presetId,
+          ready: tuple[5],
+          createdAt,
+        });
+      } else {
+        stoppedOrFailed.push({
+          id,
+          name,
+          ownerId,
+          templateId,
+          templateVersionId,
+          presetId,
+          transition: tuple[3],
+          jobStatus: tuple[4],
+          completedAt: new Date(tuple[6]),
+          createdAt,
+          failedDeletes: tuple[8],
+          deleteGivenUp: tuple[9],
+        });
+      }
     }
   }
   return { running, stoppedOrFailed, graceEndsAt };

@@ -1,6 +1,7 @@
 import { type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
 
+import { readDemandWindows } from '../autoscaling/demand-reads.js';
 import { AutoscalingInputs } from '../autoscaling/inputs.js';
 import type { Db } from '../db/sql-files.js';
 import { withTransaction } from '../db/tx.js';
@@ -49,16 +50,22 @@ export async function loadSnapshot(
     return { presets: presets.sort(presetOrder), ...prebuilds, ...counts, autoscaling: inputs };
   }
   const snapshotId = await exportSnapshot(tx);
+  // This connection: the prebuilds, then the claim windows (read whether or not a preset has a
+  // policy: one index range scan of the last 120 minutes). The other: counts, presets and the
+  // forecasts' inputs. About as long as each other at 100k workspaces (bench/).
+  const prebuildsRead = readPrebuilds(tx, now, options);
+  const windowsRead = prebuildsRead.then(() => readDemandWindows(tx, now));
   const [side, prebuilds] = await Promise.all([
     withTransaction(parallel, { isolation: 'repeatable read', readOnly: true }, async (other) => {
       await importSnapshot(other, snapshotId);
       const counts = await readCounts(other, now, options);
       const presets = await readPresets(other, true, referencedPresetIds(counts));
       // Every preset with a policy is an active one, so it is among these.
-      const inputs = await autoscaling.load(other, presets, now);
+      const inputs = await autoscaling.load(other, presets, now, windowsRead);
       return { counts, presets, inputs };
     }),
-    readPrebuilds(tx, now, options),
+    prebuildsRead,
+    windowsRead,
   ]);
   // Presets of old versions that only the prebuilds refer to: at most one more, small query.
   const known = new Set(side.presets.map((preset) => preset.id));

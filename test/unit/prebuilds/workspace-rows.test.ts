@@ -6,58 +6,39 @@ import {
   PresetRowShape,
 } from '../../../src/prebuilds/queries.js';
 
-const running = [
-  'w',
-  'prebuild-a',
-  'owner',
-  'tpl',
-  'ver',
-  'preset',
-  'running',
-  null,
-  null,
-  true,
-  null,
-  1,
-  0,
-  false,
-];
-const failed = [
-  'w',
-  'prebuild-b',
-  'owner',
-  'tpl',
-  'ver',
-  null,
-  'stopped_or_failed',
-  'start',
-  'failed',
-  false,
-  2,
-  1,
-  0,
-  false,
-];
+const running = ['w', 'prebuild-a', 'running', null, null, true, null, 1, 0, false];
+const failed = ['w', 'prebuild-b', 'stopped_or_failed', 'start', 'failed', false, 2, 1, 0, false];
+const group = (...prebuilds: unknown[]) => ['tpl', 'ver', 'preset', prebuilds];
 
-describe('the prebuild tuples of GetPrebuildWorkspaces', () => {
-  it('accepts running and stopped-or-failed prebuilds, and an empty list', () => {
+describe('the prebuild groups of GetPrebuildWorkspaces', () => {
+  it('accepts running and stopped-or-failed prebuilds, no preset, and an empty list', () => {
     const row = (prebuilds: unknown[]) => ({ prebuilds, grace_oldest_completed_at: null });
-    expect(PrebuildWorkspacesRow.safeParse(row([running, failed])).success).toBe(true);
+    expect(PrebuildWorkspacesRow.safeParse(row([group(running, failed)])).success).toBe(true);
+    expect(PrebuildWorkspacesRow.safeParse(row([['tpl', 'ver', null, [failed]]])).success).toBe(
+      true,
+    );
     expect(PrebuildWorkspacesRow.safeParse(row([])).success).toBe(true);
   });
 
   it.each([
-    ['too short', running.slice(0, 11)],
-    ['id not a string', [1, ...running.slice(1)]],
-    ['ready not a boolean', [...running.slice(0, 9), 'yes', ...running.slice(10)]],
-    ['created_at not a number', [...running.slice(0, 11), '2026-01-01', 0, false]],
-    ['running with a job status', [...running.slice(0, 8), 'succeeded', ...running.slice(9)]],
-    ['unknown state', [...running.slice(0, 6), 'starting', ...running.slice(7)]],
-    ['stopped without completion time', [...failed.slice(0, 10), null, 1]],
-    ['unknown transition', [...failed.slice(0, 7), 'pause', ...failed.slice(8)]],
-  ])('rejects a tuple with %s, naming the entry', (_why, tuple) => {
+    ['too short', group(running.slice(0, 9))],
+    ['id not a string', group([1, ...running.slice(1)])],
+    ['ready not a boolean', group([...running.slice(0, 5), 'yes', ...running.slice(6)])],
+    ['created_at not a number', group([...running.slice(0, 7), '2026-01-01', 0, false])],
+    [
+      'running with a job status',
+      group([...running.slice(0, 4), 'succeeded', ...running.slice(5)]),
+    ],
+    ['unknown state', group([...running.slice(0, 2), 'starting', ...running.slice(3)])],
+    ['stopped without completion time', group([...failed.slice(0, 6), null, ...failed.slice(7)])],
+    ['unknown transition', group([...failed.slice(0, 3), 'pause', ...failed.slice(4)])],
+    ['template id not a string', [null, 'ver', 'preset', [running]]],
+    ['preset id a number', ['tpl', 'ver', 7, [running]]],
+    ['prebuilds not an array', ['tpl', 'ver', 'preset', running[0]]],
+    ['a group too long', [...group(running), 'extra']],
+  ])('rejects a group with %s, naming the entry', (_why, bad) => {
     const result = PrebuildWorkspacesRow.safeParse({
-      prebuilds: [running, tuple],
+      prebuilds: [group(running), bad],
       grace_oldest_completed_at: null,
     });
     expect(result.success).toBe(false);
