@@ -19,17 +19,17 @@ export type { SnapshotOptions } from './snapshot-reads.js';
 
 /**
  * Reads everything one reconciliation pass decides from: six set-based queries (seven at most
- * with `parallel`; plus the autoscaling reads below), however many presets there are. Run it in the caller's REPEATABLE READ READ
- * ONLY transaction so that every query sees the same instant.
+ * with `parallel`; plus the autoscaling reads below), however many presets there are. Run it in
+ * the caller's REPEATABLE READ READ ONLY transaction so that every query sees the same instant.
  *
  * The prebuilds are read before the presets, so the presets query returns the presets of old
  * versions only when prebuilds, in-progress builds or pending jobs still refer to them.
  *
- * With `parallel` (a pool), the counts and the presets are read on a second connection at the
- * same time as the prebuilds, in a transaction that imports this one's snapshot
- * (pg_export_snapshot), so both halves still see the same instant. On 2 cores this takes the
- * pass at 100k workspaces from about 125 ms to about 90 ms (BENCHMARKS.md); it costs a second
- * connection for the length of the read.
+ * With `parallel` (a pool), the counts, the presets and the forecasts' inputs are read on a
+ * second connection at the same time as the prebuilds and the claim windows, in a transaction
+ * that imports this one's snapshot (pg_export_snapshot), so both halves still see the same
+ * instant. At 100k workspaces with 1M claim events on 2 cores this takes the pass from about 128
+ * ms to about 92 ms (BENCHMARKS.md); it costs a second connection for the length of the read.
  *
  * With autoscaling policies, their inputs come along (`autoscaling`): the claim windows of every
  * preset (one more query) and the forecasts' cached profiles and lead times (see
