@@ -5,6 +5,7 @@ import type { CommonQueryMethods, QuerySqlToken } from 'slonik';
 import type { z } from 'zod';
 
 import { sqlDir } from '../util/paths.js';
+import { prepareByName } from './prepared.js';
 import { type ParsedQuery, parseQuery, splitNamedQueries } from './sql-text.js';
 
 export interface SqlFileQuery extends ParsedQuery {
@@ -92,10 +93,20 @@ export interface TypedQuery<Row extends z.ZodTypeAny, Params extends Record<stri
   exec(db: Db, params: Params): Promise<number>;
 }
 
+export interface QueryOptions {
+  /**
+   * Send it as a named prepared statement (src/db/prepared.ts): parsed once per connection
+   * instead of on every call. For the few statements on the claim and job paths.
+   */
+  readonly prepared?: boolean;
+}
+
 export function defineQuery<
   Params extends Record<string, SqlParam> = Record<string, never>,
   Row extends z.ZodTypeAny = z.ZodTypeAny,
->(name: string, row: Row): TypedQuery<Row, Params> {
+>(name: string, row: Row, options: QueryOptions = {}): TypedQuery<Row, Params> {
+  // At definition, so that every client in the process sends this text by its name from the start.
+  if (options.prepared) prepareByName(name, sqlQuery(name).text);
   const token = (params: Params): QuerySqlToken<Row> => {
     const query = sqlQuery(name);
     const values = query.params.map((param) => {

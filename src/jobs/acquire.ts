@@ -4,7 +4,7 @@ import { JobRow, type ProvisionerType, type Tags } from './model.js';
 const acquireQuery = defineQuery<
   { now: Date; worker_id: string; provisioners: ProvisionerType[]; tags: Tags },
   typeof JobRow
->('AcquireProvisionerJob', JobRow);
+>('AcquireProvisionerJob', JobRow, { prepared: true });
 
 /**
  * The acquisition statement on its own: takes one job or returns null. The Acquirer decides when

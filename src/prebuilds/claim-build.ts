@@ -68,7 +68,7 @@ const enqueueClaimBuildQuery = defineQuery<
     reconcile_payload: string;
   },
   typeof ClaimBuildRow
->('EnqueueClaimBuild', ClaimBuildRow);
+>('EnqueueClaimBuild', ClaimBuildRow, { prepared: true });
 
 export interface ClaimBuild {
   readonly enqueued: EnqueuedBuild;

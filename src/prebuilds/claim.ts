@@ -29,7 +29,7 @@ const claimQuery = defineQuery<
     now: Date;
   },
   typeof ClaimedRow
->('ClaimPrebuiltWorkspace', ClaimedRow);
+>('ClaimPrebuiltWorkspace', ClaimedRow, { prepared: true });
 
 export interface ClaimRequest {
   readonly presetId: string;

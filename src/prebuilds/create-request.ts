@@ -72,7 +72,7 @@ const ResolveRow = z.object({
 const resolveQuery = defineQuery<
   { owner: string; template: string; organization: string | null; name: string },
   typeof ResolveRow
->('ResolveWorkspaceCreate', ResolveRow);
+>('ResolveWorkspaceCreate', ResolveRow, { prepared: true });
 
 /** Workspace names, as the workspaces table checks them. */
 export const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
