@@ -30,6 +30,9 @@ async function freePort(): Promise<number> {
   });
 }
 
+const median = (xs: readonly number[]) =>
+  xs.length === 0 ? NaN : ([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number);
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Least-squares slope of (minute, MB) points. */
@@ -109,6 +112,8 @@ export const rss: BenchSuite = {
     const pid = child.pid as number;
     const samples: { atMs: number; bytes: number }[] = [];
     const errors: string[] = [];
+    const heapUsed: number[] = [];
+    const listBytes: number[] = [];
     let claims = 0;
     try {
       await waitReady(base, child);
@@ -151,10 +156,13 @@ export const rss: BenchSuite = {
         loop(1_000, async (n) => {
           const owner = owners[n % owners.length] as string;
           const response = await fetch(`${base}/api/v1/workspaces?owner=${owner}`, { headers });
-          await response.arrayBuffer();
+          listBytes.push((await response.arrayBuffer()).byteLength);
         }),
         loop(5_000, async () => {
-          await (await fetch(`${base}/metrics`)).arrayBuffer();
+          const text = await (await fetch(`${base}/metrics`)).text();
+          // prom-client's default metrics: the V8 heap in use tells a leak from a lazy GC.
+          const heap = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1];
+          if (heap !== undefined) heapUsed.push(Number(heap));
         }),
       ]);
       const mb = (bytes: number | null | undefined) =>
@@ -171,16 +179,35 @@ export const rss: BenchSuite = {
             unit: 'MB',
           },
           {
+            metric: 'V8 heap in use (from /metrics): median / peak / end',
+            value: `${mb(median(heapUsed))} / ${mb(Math.max(...heapUsed))} / ${mb(heapUsed[heapUsed.length - 1])}`,
+            unit: 'MB',
+          },
+          {
             metric: 'RSS growth over the second half (least squares)',
             value: growth,
             unit: 'MB/min',
+          },
+          {
+            metric:
+              'workspace list answer (the owner has the workspaces earlier suites claimed): median',
+            value: Math.round(median(listBytes) / 1024),
+            unit: 'KB',
           },
           {
             metric: 'load served: claims, errors',
             value: `${claims}, ${errors.length === 0 ? 'none' : errors.join('; ')}`,
           },
         ],
-        details: { durationMs, afterStart, samples, growthMbPerMinute: growth, claims, errors },
+        details: {
+          durationMs,
+          afterStart,
+          samples,
+          heapUsed,
+          growthMbPerMinute: growth,
+          claims,
+          errors,
+        },
       };
     } finally {
       child.kill('SIGTERM');
