@@ -65,6 +65,32 @@ describe('named prepared statements', () => {
     }
   });
 
+  it('works again on a new connection after the old one was killed', async () => {
+    prepareByName('test_after_kill', 'SELECT $1::int + 1 AS v');
+    const pool = await createDbPool(db.url, { logger: silentLogger(), maximumPoolSize: 1 });
+    const next = (n: number) =>
+      pool.oneFirst(sql.type(z.object({ v: z.number() }))`SELECT ${n}::int + 1 AS v`);
+    try {
+      expect(await next(1)).toBe(2);
+      const pid = await pool.oneFirst(
+        sql.type(z.object({ pid: z.number() }))`SELECT pg_backend_pid() AS pid`,
+      );
+      const admin = await createDbPool(db.url, { logger: silentLogger(), maximumPoolSize: 1 });
+      try {
+        await admin.query(sql.unsafe`SELECT pg_terminate_backend(${pid})`);
+      } finally {
+        await admin.end();
+      }
+      // The killed connection fails at most once; the pool's next one parses the statement anew.
+      await next(2).catch(() => undefined);
+      expect(await next(3)).toBe(4);
+      const names = (await pool.any(preparedNames)).map((row) => row.name);
+      expect(names).toContain('test_after_kill');
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('refuses one text under two names', () => {
     prepareByName('test_one', 'SELECT 1 AS one_of_two');
     expect(() => prepareByName('test_two', 'SELECT 1 AS one_of_two')).toThrow(
