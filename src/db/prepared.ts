@@ -4,9 +4,10 @@ import pg from 'pg';
  * Named prepared statements for the few queries on the claim and job paths.
  *
  * slonik sends every statement unnamed, so PostgreSQL parses, analyses and plans it on every
- * call: for the claim request's three large statements that was 0.35 to 0.6 ms of server CPU
- * each, more than their execution (bench/ http-claims). A named statement is parsed once per
- * connection, and after five executions PostgreSQL may keep a generic plan.
+ * call: planning alone was 0.6 to 1.3 ms for each of the claim request's large statements, more
+ * than their execution (bench/ claims, http-claims). A named statement is parsed once per
+ * connection, and after five executions PostgreSQL may keep a generic plan: claims through
+ * withTransaction went from 0.28-0.49x to 0.58-0.84x of the bare statement (BENCHMARKS.md).
  *
  * slonik's pg driver calls `client.query(text, values)` and offers no way to pass a name, so the
  * name is attached below that: pg's Client.query is wrapped once, and a call whose text is
