@@ -2,8 +2,10 @@
 -- its latest build with the job's status, and the template options the schedule API checks.
 
 -- name: WorkspaceViews
--- Non-deleted workspaces, optionally of one owner (id or username, case-insensitive) and one
--- template (id or name). Prebuilt workspaces are listed too (owner "prebuilds").
+-- One page of non-deleted workspaces, optionally of one owner (id or username, case-insensitive)
+-- and one template (id or name). Prebuilt workspaces are listed too (owner "prebuilds"). Pages are
+-- keyset pages in (owner username, name, id) order: a page starts after the last row of the one
+-- before (all three after_* null for the first page), so a page costs the same wherever it is.
 SELECT
   w.id, w.name, w.owner_id, u.username AS owner, w.template_id, t.name AS template,
   w.organization_id, o.name AS organization, w.autostart_schedule, w.next_start_at, w.ttl AS ttl_ms,
@@ -33,7 +35,12 @@ WHERE NOT w.deleted
     :owner::text IS NULL OR lower(u.username) = lower(:owner::text) OR u.id::text = :owner::text
   )
   AND (:template::text IS NULL OR t.name = :template::text OR t.id::text = :template::text)
-ORDER BY u.username, w.name;
+  AND (
+    :after_owner::text IS NULL
+    OR (u.username, w.name, w.id) > (:after_owner::text, :after_name::text, :after_id::uuid)
+  )
+ORDER BY u.username, w.name, w.id
+LIMIT :limit::int;
 
 -- name: WorkspaceViewById
 -- One workspace by id, deleted or not.

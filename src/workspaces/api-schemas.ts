@@ -60,7 +60,13 @@ const workspaceFields = {
 };
 
 export const WorkspaceJson = component('Workspace', object(workspaceFields));
-export const WorkspaceList = object({ workspaces: arrayOf(ref(WorkspaceJson)) });
+export const WorkspaceList = object({
+  workspaces: arrayOf(ref(WorkspaceJson)),
+  next_cursor: describe(
+    nullable(string),
+    'pass as `after` for the next page; null on the last page',
+  ),
+});
 
 /** PUT .../autostart: the workspace, and warnings about the schedule (blocked days). */
 export const WorkspaceWithWarnings = object({ ...workspaceFields, warnings: arrayOf(string) });

@@ -13,6 +13,7 @@ import {
 } from './api-schemas.js';
 import { createManualBuild, MANUAL_TRANSITIONS } from './builds.js';
 import { extendDeadline, recordActivity, setAutostart, setDormant, setTtl } from './schedule.js';
+import { DEFAULT_PAGE_LIMIT, encodeCursor, MAX_PAGE_LIMIT, pageRequest } from './page.js';
 import { listWorkspaceViews, requireWorkspaceView, workspaceJson } from './view.js';
 
 // Ids are not format-checked by the schema: an id that is not a UUID is simply not found (404).
@@ -42,17 +43,29 @@ type WithId<T = unknown> = { Params: { id: string }; Body: T };
 export function workspaceRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAsync {
   const { db, clock } = deps;
   return async (api) => {
-    api.get<{ Querystring: { owner?: string; template?: string } }>(
+    api.get<{ Querystring: { owner?: string; template?: string; limit?: string; after?: string } }>(
       '/workspaces',
       {
         schema: {
-          summary: 'List workspaces (prebuilt ones included) with their latest build',
+          summary:
+            'List workspaces (prebuilt ones included) with their latest build, a page at a time',
           tags: TAGS,
           querystring: {
             type: 'object',
             properties: {
               owner: { type: 'string', minLength: 1, description: 'owner id or username' },
               template: { type: 'string', minLength: 1, description: 'template id or name' },
+              limit: {
+                type: 'string',
+                pattern: '^[0-9]{1,4}$',
+                description: `at most this many workspaces, 1 to ${MAX_PAGE_LIMIT} (default ${DEFAULT_PAGE_LIMIT})`,
+              },
+              after: {
+                type: 'string',
+                minLength: 1,
+                maxLength: 4096,
+                description: "the previous page's next_cursor",
+              },
             },
             additionalProperties: false,
           },
@@ -61,8 +74,11 @@ export function workspaceRoutes(deps: { db: Db; clock: Clock }): FastifyPluginAs
         config: { role: 'read' },
       },
       async (request) => {
-        const rows = await listWorkspaceViews(db, request.query);
-        return { workspaces: rows.map(workspaceJson) };
+        const page = await listWorkspaceViews(db, request.query, pageRequest(request.query));
+        return {
+          workspaces: page.rows.map(workspaceJson),
+          next_cursor: page.next ? encodeCursor(page.next) : null,
+        };
       },
     );
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { type Db, defineQuery } from '../db/sql-files.js';
 import { notFound } from '../http/errors.js';
+import type { Page, PageRequest } from './page.js';
 
 /**
  * A workspace as the API and CLI show it, and the one place that reads and serializes it (the
@@ -49,7 +50,14 @@ export const WorkspaceViewRow = z.object({
 export type WorkspaceViewRow = z.infer<typeof WorkspaceViewRow>;
 
 const listQuery = defineQuery<
-  { owner: string | null; template: string | null },
+  {
+    owner: string | null;
+    template: string | null;
+    after_owner: string | null;
+    after_name: string | null;
+    after_id: string | null;
+    limit: number;
+  },
   typeof WorkspaceViewRow
 >('WorkspaceViews', WorkspaceViewRow);
 
@@ -70,12 +78,27 @@ export interface WorkspaceFilters {
   readonly template?: string;
 }
 
-/** Non-deleted workspaces (prebuilt ones included), by owner then name. */
+/**
+ * One page of non-deleted workspaces (prebuilt ones included), by owner then name. One row more
+ * than the page is read to learn whether another page follows.
+ */
 export async function listWorkspaceViews(
   db: Db,
-  filters: WorkspaceFilters = {},
-): Promise<readonly WorkspaceViewRow[]> {
-  return listQuery.any(db, { owner: filters.owner ?? null, template: filters.template ?? null });
+  filters: WorkspaceFilters,
+  page: PageRequest,
+): Promise<Page<WorkspaceViewRow>> {
+  const rows = await listQuery.any(db, {
+    owner: filters.owner ?? null,
+    template: filters.template ?? null,
+    after_owner: page.after?.owner ?? null,
+    after_name: page.after?.name ?? null,
+    after_id: page.after?.id ?? null,
+    limit: page.limit + 1,
+  });
+  if (rows.length <= page.limit) return { rows, next: null };
+  const shown = rows.slice(0, page.limit);
+  const last = shown[shown.length - 1]!;
+  return { rows: shown, next: { owner: last.owner, name: last.name, id: last.id } };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -123,6 +123,7 @@ describe('the CLI over HTTP', () => {
       );
       await same('workspaces', 'show', claimed.workspace.id, '--json');
       await same('workspaces', 'list', '--owner', 'alice');
+      await same('workspaces', 'list', '--limit', '2', '--json');
       expect(ok(await http('workspaces', 'ttl', 'alice/dev', '4h'))).toContain('alice/dev');
       expect(JSON.parse(ok(await http('workspaces', 'show', 'alice/dev', '--json')))).toMatchObject(
         {

@@ -1,3 +1,4 @@
+import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { workspacesFeature } from '../../src/workspaces/feature.js';
@@ -90,7 +91,10 @@ describe('GET /workspaces and /workspaces/:id', () => {
     ]);
     const byTemplate = await call('GET', `/workspaces?template=listed-tpl&owner=${alice}`);
     expect(byTemplate.json().workspaces.map((w: { id: string }) => w.id)).toEqual([a.workspaceId]);
-    expect((await call('GET', '/workspaces?owner=nobody')).json()).toEqual({ workspaces: [] });
+    expect((await call('GET', '/workspaces?owner=nobody')).json()).toEqual({
+      workspaces: [],
+      next_cursor: null,
+    });
     expect((await call('GET', '/workspaces')).json().workspaces.length).toBeGreaterThanOrEqual(2);
   });
 
@@ -106,6 +110,74 @@ describe('GET /workspaces and /workspaces/:id', () => {
     const bad = await call('GET', '/workspaces?color=red');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().details).toEqual([{ path: 'color', message: 'unknown field' }]);
+  });
+});
+
+describe('GET /workspaces pages', () => {
+  const names = (page: { json(): { workspaces: { name: string }[] } }) =>
+    page.json().workspaces.map((w) => w.name);
+
+  it('pages in owner/name order: each page after the last row shown, nothing repeated or lost', async () => {
+    const owner = await createUser(db.pool, { username: 'pager' });
+    const created = new Map<string, string>();
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) {
+      created.set(name, (await running({ ownerId: owner, workspace: { name } })).workspaceId);
+    }
+    const first = await call('GET', '/workspaces?owner=pager&limit=3');
+    expect(first.statusCode).toBe(200);
+    expect(names(first)).toEqual(['a', 'b', 'c']);
+    const cursor1 = first.json().next_cursor as string;
+    expect(cursor1).toMatch(/^[A-Za-z0-9_-]+$/);
+
+    // Between pages: a shown row is deleted and a row sorting before the cursor is created.
+    await db.pool.query(
+      sql.unsafe`UPDATE workspaces SET deleted = true WHERE id = ${created.get('b')!}`,
+    );
+    await running({ ownerId: owner, workspace: { name: 'aa' } });
+    const second = await call('GET', `/workspaces?owner=pager&limit=3&after=${cursor1}`);
+    expect(names(second)).toEqual(['d', 'e', 'f']);
+    const third = await call(
+      'GET',
+      `/workspaces?owner=pager&limit=3&after=${second.json().next_cursor as string}`,
+    );
+    expect(third.json()).toMatchObject({ next_cursor: null });
+    expect(names(third)).toEqual(['g']);
+
+    // An exact fit ends with a null cursor only when no row follows.
+    const exact = await call('GET', '/workspaces?owner=pager&limit=7');
+    expect(names(exact)).toEqual(['a', 'aa', 'c', 'd', 'e', 'f', 'g']);
+    expect(exact.json().next_cursor).toBeNull();
+    const all = await call('GET', '/workspaces?owner=pager');
+    expect(names(all)).toEqual(['a', 'aa', 'c', 'd', 'e', 'f', 'g']);
+  });
+
+  it('defaults to 100 a page; a bad limit or cursor is a 400 naming the field', async () => {
+    const owner = await createUser(db.pool, { username: 'many' });
+    const template = await running({ ownerId: owner, workspace: { name: 'w000' } });
+    await db.pool.query(sql.unsafe`
+      INSERT INTO workspaces (owner_id, organization_id, template_id, name)
+      SELECT owner_id, organization_id, template_id, 'w' || lpad(n::text, 3, '0')
+      FROM workspaces, generate_series(1, 100) n WHERE id = ${template.workspaceId}`);
+    const page = await call('GET', '/workspaces?owner=many');
+    expect(page.json().workspaces).toHaveLength(100);
+    const rest = await call(
+      'GET',
+      `/workspaces?owner=many&after=${page.json().next_cursor as string}`,
+    );
+    expect(names(rest)).toEqual(['w100']);
+    expect(rest.json().next_cursor).toBeNull();
+
+    for (const limit of ['0', '1001', '-1', 'ten', '99999']) {
+      const bad = await call('GET', `/workspaces?limit=${limit}`);
+      expect(bad.statusCode, limit).toBe(400);
+      expect(bad.json().details.map((d: { path: string }) => d.path)).toEqual(['limit']);
+    }
+    const forged = Buffer.from(JSON.stringify(['a', 'b', 'not-a-uuid'])).toString('base64url');
+    for (const after of ['%21%21', 'bm90IGpzb24', forged]) {
+      const bad = await call('GET', `/workspaces?after=${after}`);
+      expect(bad.statusCode, after).toBe(400);
+      expect(bad.json()).toMatchObject({ details: [{ path: 'after' }] });
+    }
   });
 });
 

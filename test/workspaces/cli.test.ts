@@ -42,6 +42,21 @@ describe('prebuild-controller workspaces', () => {
     );
     const json = JSON.parse((await cli('list', '--template', 'tpl-listed', '--json')).stdout);
     expect(json.workspaces.map((w: { id: string }) => w.id)).toEqual([f.workspaceId]);
+    await db.pool.query(sql.unsafe`
+      INSERT INTO workspaces (owner_id, organization_id, template_id, name)
+      SELECT owner_id, organization_id, template_id, 'listed-2' FROM workspaces
+      WHERE id = ${f.workspaceId}`);
+    const limited = JSON.parse(
+      (await cli('list', '--owner', 'bob-listed', '--limit', '1', '--json')).stdout,
+    );
+    expect(limited.workspaces.map((w: { name: string }) => w.name)).toEqual(['listed']);
+    const both = JSON.parse((await cli('list', '--owner', 'bob-listed', '--json')).stdout);
+    expect(both.workspaces.map((w: { name: string }) => w.name)).toEqual(['listed', 'listed-2']);
+    for (const bad of ['0', '-3', '1.5', 'many']) {
+      const usage = await cli('list', '--limit', bad);
+      expect(usage.code, bad).toBe(2);
+      expect(usage.stderr, bad).toContain("option '--limit <n>' argument");
+    }
     const shown = await cli('show', 'bob-listed/listed');
     expect(shown.stdout).toContain(`workspace bob-listed/listed (${f.workspaceId})`);
     expect(shown.stdout).toContain('latest build:  #1 start (initiator), succeeded');

@@ -12,6 +12,7 @@ import {
   setDormant,
   setTtl,
 } from '../../workspaces/schedule.js';
+import { collectPages, type PageCursor } from '../../workspaces/page.js';
 import {
   listWorkspaceViews,
   requireWorkspaceView,
@@ -44,7 +45,8 @@ export type ScheduleChange =
 
 /** `workspaces *` and `claim`, on the database or over the API. */
 export interface WorkspacesClient {
-  list(filters: WorkspaceFilters): Promise<readonly WorkspaceJson[]>;
+  /** Every matching workspace, or the first `max`, read a page at a time. */
+  list(filters: WorkspaceFilters, max: number | null): Promise<readonly WorkspaceJson[]>;
   show(ref: string): Promise<WorkspaceJson>;
   build(ref: string, transition: Transition): Promise<ManualBuild>;
   change(ref: string, change: ScheduleChange): Promise<ChangedWorkspace>;
@@ -61,10 +63,16 @@ export interface WorkspacesClient {
 function databaseWorkspaces(flags: Record<string, unknown>): WorkspacesClient {
   const now = () => systemClock.now();
   return {
-    list: async (filters) =>
-      (await withDatabase(flags, ({ pool }) => listWorkspaceViews(pool, filters))).map(
-        workspaceJson,
-      ),
+    list: async (filters, max) =>
+      (
+        await withDatabase(flags, ({ pool }) =>
+          collectPages(
+            (limit, after: PageCursor | null) =>
+              listWorkspaceViews(pool, filters, { limit, after }),
+            max,
+          ),
+        )
+      ).map(workspaceJson),
     show: async (ref) =>
       workspaceJson(await withDatabase(flags, ({ pool }) => requireWorkspaceView(pool, ref))),
     build: (ref, transition) =>
@@ -89,13 +97,19 @@ function databaseWorkspaces(flags: Record<string, unknown>): WorkspacesClient {
 function apiWorkspaces(api: ApiClient): WorkspacesClient {
   const path = (ref: string, what = '') => `/workspaces/${segment(ref)}${what}`;
   return {
-    list: async (filters) =>
-      (
-        await api.get<{ workspaces: WorkspaceJson[] }>('/workspaces', {
-          owner: filters.owner,
-          template: filters.template,
-        })
-      ).workspaces,
+    list: (filters, max) =>
+      collectPages(async (limit, after: string | null) => {
+        const page = await api.get<{ workspaces: WorkspaceJson[]; next_cursor: string | null }>(
+          '/workspaces',
+          {
+            owner: filters.owner,
+            template: filters.template,
+            limit: String(limit),
+            after: after ?? undefined,
+          },
+        );
+        return { rows: page.workspaces, next: page.next_cursor };
+      }, max),
     show: (ref) => api.get<WorkspaceJson>(path(ref)),
     build: (ref, transition) => api.send<ManualBuild>('POST', path(ref, '/builds'), { transition }),
     change: (ref, change) => {

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 
 import type { Transition } from '../../jobs/model.js';
 import { systemClock } from '../../util/clock.js';
@@ -16,6 +16,15 @@ type Flags = Record<string, unknown>;
 
 const REF = '<workspace>';
 const REF_HELP = 'workspace id, or owner/name';
+
+/** `--limit <n>`: a whole number of at least 1; anything else is a usage error (exit 2). */
+function countArgument(value: string): number {
+  const count = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(count) || count < 1) {
+    throw new InvalidArgumentError('must be a whole number of at least 1');
+  }
+  return count;
+}
 
 /** Prints the workspace (or --json) and any warnings on stderr. */
 function printWorkspace(workspace: WorkspaceJson & { warnings?: readonly string[] }, flags: Flags) {
@@ -49,11 +58,19 @@ export function registerWorkspaces(
   sub(workspaces, 'list', 'list workspaces with their state, deadline and schedule')
     .option('--owner <user>', 'only this owner (username or id)')
     .option('--template <template>', 'only this template (name or id)')
+    .option(
+      '--limit <n>',
+      'at most this many workspaces (default: all, read a page at a time)',
+      countArgument,
+    )
     .action(async (flags: Flags) => {
-      const list = await workspacesClient(flags).list({
-        ...(typeof flags.owner === 'string' ? { owner: flags.owner } : {}),
-        ...(typeof flags.template === 'string' ? { template: flags.template } : {}),
-      });
+      const list = await workspacesClient(flags).list(
+        {
+          ...(typeof flags.owner === 'string' ? { owner: flags.owner } : {}),
+          ...(typeof flags.template === 'string' ? { template: flags.template } : {}),
+        },
+        typeof flags.limit === 'number' ? flags.limit : null,
+      );
       process.stdout.write(
         flags.json ? JSON.stringify({ workspaces: list }) + '\n' : formatWorkspaceTable(list),
       );
