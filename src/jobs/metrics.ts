@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-import { combinations, zeroSeries } from '../metrics/zero.js';
+import { combinations, zeroHistogramSeries, zeroSeries } from '../metrics/zero.js';
 import {
   BUILD_REASONS,
   JOB_ERROR_CODES,
@@ -20,18 +20,23 @@ export interface JobMetrics {
   readonly waitSeconds: Histogram<'provisioner' | 'type'>;
   readonly runSeconds: Histogram<'provisioner' | 'type' | 'status'>;
   /** Prebuild creation job start to eligible for claims, per preset. */
-  readonly timeToReady: Histogram<'template_name' | 'preset_name' | 'organization_name'>;
+  readonly timeToReady: Histogram<PresetLabel>;
   /** Coder's: a workspace's first build (type regular) or a prebuild's creation (type prebuild). */
   readonly creationSeconds: Histogram<
     'organization_name' | 'template_name' | 'preset_name' | 'type'
   >;
   /** Set the scrape-time source of the queue depth gauge (the DB query lives with the feature). */
   setQueueDepthSource(source: QueueDepthSource): void;
+  /** Set the presets whose time-to-ready series exist at 0 before their first ready prebuild. */
+  setPresetsSource(source: PresetsSource): void;
 }
 
 export type QueueDepthSource = () => Promise<
   readonly { provisioner: string; status: string; jobs: number }[]
 >;
+
+type PresetLabel = 'template_name' | 'preset_name' | 'organization_name';
+export type PresetsSource = () => Promise<readonly Record<PresetLabel, string>[]>;
 
 let processDefault: JobMetrics | undefined;
 
@@ -57,6 +62,7 @@ export function jobMetricsFor(registry: Registry): JobMetrics {
   if (existing) return existing;
   const registers = [registry];
   let depthSource: QueueDepthSource | undefined;
+  let presetsSource: PresetsSource | undefined;
   const metrics: JobMetrics = {
     enqueued: new Counter({
       name: 'coderd_workspace_builds_enqueued_total',
@@ -114,6 +120,16 @@ export function jobMetricsFor(registry: Registry): JobMetrics {
       labelNames: ['template_name', 'preset_name', 'organization_name'],
       buckets: [1, 5, 10, 30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600],
       registers,
+      // A preset's series exists at 0 from the first scrape that sees the preset (in `run`), so
+      // increase() of _count sees its first ready prebuild. Observed through observeSeries.
+      async collect() {
+        if (!presetsSource) return;
+        try {
+          zeroHistogramSeries(this, await presetsSource());
+        } catch {
+          // A scrape during a database outage must not fail /metrics.
+        }
+      },
     }),
     creationSeconds: new Histogram({
       name: 'coderd_workspace_creation_duration_seconds',
@@ -125,6 +141,9 @@ export function jobMetricsFor(registry: Registry): JobMetrics {
     }),
     setQueueDepthSource: (source) => {
       depthSource = source;
+    },
+    setPresetsSource: (source) => {
+      presetsSource = source;
     },
   };
   new Gauge({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { type Db, defineQuery } from '../db/sql-files.js';
+import { observeSeries } from '../metrics/zero.js';
 import type { JobMetrics } from './metrics.js';
 
 const Ready = z.object({
@@ -35,7 +36,8 @@ export function observeTimeToReady(
   ready: PrebuildReady | null | undefined,
 ): void {
   if (!metrics || !ready) return;
-  metrics.timeToReady.observe(
+  observeSeries(
+    metrics.timeToReady,
     {
       template_name: ready.template_name,
       preset_name: ready.preset_name,

@@ -1,4 +1,4 @@
-import type { Counter } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 
 type Dimensions<L extends string> = { readonly [K in L]: readonly string[] };
 
@@ -22,4 +22,42 @@ export function zeroSeries<L extends string>(
   labelSets: readonly Partial<Record<L, string>>[],
 ): void {
   for (const labels of labelSets) counter.inc(labels, 0);
+}
+
+const createdHistogramSeries = new WeakMap<Histogram<string>, Set<string>>();
+
+function seriesKey(labels: Readonly<Record<string, string>>): string {
+  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/**
+ * The histogram counterpart of zeroSeries: creates each label set's series at 0 unless this
+ * function created it before. Histogram.zero() resets a series that exists, so a histogram passed
+ * here is observed through observeSeries only, which creates its series here first.
+ */
+export function zeroHistogramSeries<L extends string>(
+  histogram: Histogram<L>,
+  labelSets: readonly Record<L, string>[],
+): void {
+  let created = createdHistogramSeries.get(histogram);
+  if (!created) {
+    created = new Set();
+    createdHistogramSeries.set(histogram, created);
+  }
+  for (const labels of labelSets) {
+    const key = seriesKey(labels);
+    if (created.has(key)) continue;
+    created.add(key);
+    histogram.zero(labels);
+  }
+}
+
+/** Observes a histogram that zeroHistogramSeries creates series of. */
+export function observeSeries<L extends string>(
+  histogram: Histogram<L>,
+  labels: Record<L, string>,
+  value: number,
+): void {
+  zeroHistogramSeries(histogram, [labels]);
+  histogram.observe(labels, value);
 }

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 import type { TargetSource } from '../domain/autoscaling/types.js';
+import { jobMetricsFor } from '../jobs/metrics.js';
 import type { PresetPlan } from '../domain/prebuilds/plan.js';
 import type { PrebuildCounters } from './counters.js';
 import type { StateView } from './state-view.js';
@@ -76,11 +77,17 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
       return undefined;
     }
   };
+  const reportedLabels = async (): Promise<Labels[]> => {
+    const current = await view();
+    return current ? reported(current).map((plan) => presetLabels(plan.preset)) : [];
+  };
   /** Creates a counter's series at 0 for every preset the view reports (first event = increase). */
   const zeroPerPreset = async (counter: Counter<Label>): Promise<void> => {
-    const current = await view();
-    for (const plan of current ? reported(current) : []) counter.inc(presetLabels(plan.preset), 0);
+    for (const labels of await reportedLabels()) counter.inc(labels, 0);
   };
+  // The time-to-ready histogram (observed by the job side) likewise has each reported preset's
+  // series at 0 before its first prebuild is ready.
+  jobMetricsFor(registry).setPresetsSource(reportedLabels);
   const perPreset = (name: string, help: string, value: (plan: PresetPlan) => number) =>
     new Gauge({
       name,

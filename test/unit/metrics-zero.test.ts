@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { calculateState } from '../../src/domain/prebuilds/state.js';
 import { jobMetricsFor } from '../../src/jobs/metrics.js';
+import { observeTimeToReady } from '../../src/jobs/prebuild-ready.js';
 import { lifecycleMetrics } from '../../src/lifecycle/metrics.js';
 import { createRegistry } from '../../src/metrics/registry.js';
 import { combinations } from '../../src/metrics/zero.js';
@@ -51,6 +52,31 @@ describe('counters start at 0, before their first event', () => {
     expect(await registry.metrics()).toContain(
       'coderd_prebuilt_workspace_claim_misses_total{template_name="dev-env",preset_name="us-nix",organization_name="default"} 0',
     );
+  });
+
+  it('time to ready: a series per preset once a scrape sees the preset, never reset', async () => {
+    const registry = createRegistry();
+    const metrics = prebuildMetricsFor(registry);
+    const ps = presetSnapshot();
+    const state = calculateState(ps, NOW, options(), stubResolver);
+    metrics.setStateSource(async () => ({
+      at: NOW,
+      paused: false,
+      pauseChange: { by: null, at: null },
+      plans: [{ preset: ps.preset, state, actions: [] }],
+    }));
+    const labels = 'template_name="dev-env",preset_name="us-nix",organization_name="default"';
+    const count = 'coderd_prebuilt_workspaces_time_to_ready_seconds_count';
+    expect(await registry.metrics()).toContain(`${count}{${labels}} 0`);
+    observeTimeToReady(jobMetricsFor(registry), {
+      template_name: 'dev-env',
+      preset_name: 'us-nix',
+      organization_name: 'default',
+      seconds: 42,
+    });
+    const text = await registry.metrics(); // zeroes the reported presets again
+    expect(text).toContain(`${count}{${labels}} 1`);
+    expect(text).toContain(`coderd_prebuilt_workspaces_time_to_ready_seconds_sum{${labels}} 42`);
   });
 
   it('combinations are the cartesian product of the label values', () => {
