@@ -1,10 +1,11 @@
 import { badRequest } from '../http/errors.js';
 
 /**
- * Pages of the workspace list. A page is at most `limit` rows in (owner username, name, id) order;
- * the cursor of the next page names the last row shown, so each page is one index-ordered range
- * read wherever it starts, and rows created or deleted between pages neither repeat nor shift the
- * rest. The cursor is opaque to clients: base64url of a JSON triple.
+ * Pages of the workspace list. A page is at most `limit` rows in (owner username, name) order,
+ * case-insensitive: a unique key of non-deleted workspaces. The cursor of the next page names the
+ * last row shown, so each page is one index-ordered range read wherever it starts, and rows
+ * created or deleted between pages neither repeat nor shift the rest. The cursor is opaque to
+ * clients: base64url of a JSON pair.
  */
 
 export const DEFAULT_PAGE_LIMIT = 100;
@@ -12,9 +13,10 @@ export const MAX_PAGE_LIMIT = 1000;
 
 /** Where a page starts: after this row. */
 export interface PageCursor {
+  /** The owner's username. */
   readonly owner: string;
+  /** The workspace's name. */
   readonly name: string;
-  readonly id: string;
 }
 
 export interface PageRequest {
@@ -28,10 +30,8 @@ export interface Page<T> {
   readonly next: PageCursor | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function encodeCursor(cursor: PageCursor): string {
-  return Buffer.from(JSON.stringify([cursor.owner, cursor.name, cursor.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([cursor.owner, cursor.name])).toString('base64url');
 }
 
 const notACursor = () =>
@@ -49,14 +49,13 @@ export function decodeCursor(text: string): PageCursor {
   }
   if (
     !Array.isArray(parsed) ||
-    parsed.length !== 3 ||
-    !parsed.every((part) => typeof part === 'string') ||
-    !UUID.test(parsed[2] as string)
+    parsed.length !== 2 ||
+    !parsed.every((part) => typeof part === 'string' && part.length > 0)
   ) {
     throw notACursor();
   }
-  const [owner, name, id] = parsed as [string, string, string];
-  return { owner, name, id };
+  const [owner, name] = parsed as [string, string];
+  return { owner, name };
 }
 
 /** A page request from the query string's `limit` and `after`; a 400 naming the bad one. */

@@ -55,7 +55,6 @@ const listQuery = defineQuery<
     template: string | null;
     after_owner: string | null;
     after_name: string | null;
-    after_id: string | null;
     limit: number;
   },
   typeof WorkspaceViewRow
@@ -79,7 +78,7 @@ export interface WorkspaceFilters {
 }
 
 /**
- * One page of non-deleted workspaces (prebuilt ones included), by owner then name. One row more
+ * One page of non-deleted workspaces (prebuilt ones included), by owner then name (ignoring case). One row more
  * than the page is read to learn whether another page follows.
  */
 export async function listWorkspaceViews(
@@ -92,13 +91,12 @@ export async function listWorkspaceViews(
     template: filters.template ?? null,
     after_owner: page.after?.owner ?? null,
     after_name: page.after?.name ?? null,
-    after_id: page.after?.id ?? null,
     limit: page.limit + 1,
   });
   if (rows.length <= page.limit) return { rows, next: null };
   const shown = rows.slice(0, page.limit);
   const last = shown[shown.length - 1]!;
-  return { rows: shown, next: { owner: last.owner, name: last.name, id: last.id } };
+  return { rows: shown, next: { owner: last.owner, name: last.name } };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -46,11 +46,7 @@ describe('collectPages', () => {
 
 describe('page cursors and limits', () => {
   it('round-trips a cursor, names and all', () => {
-    const cursor = {
-      owner: 'ålice',
-      name: 'dev/1 "x"',
-      id: '7d3c0d8e-5f0a-4b3e-9a43-000000000001',
-    };
+    const cursor = { owner: 'ålice', name: 'dev/1 "x"' };
     const text = encodeCursor(cursor);
     expect(text).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(decodeCursor(text)).toEqual(cursor);
@@ -61,10 +57,11 @@ describe('page cursors and limits', () => {
     for (const text of [
       '!!',
       'e30',
-      forged(['a', 'b']),
+      forged(['a']),
       forged(['a', 'b', 'c']),
-      forged(['a', 2, '7d3c0d8e-5f0a-4b3e-9a43-000000000001']),
-      forged({ owner: 'a', name: 'b', id: '7d3c0d8e-5f0a-4b3e-9a43-000000000001' }),
+      forged(['a', 2]),
+      forged(['', 'b']),
+      forged({ owner: 'a', name: 'b' }),
     ]) {
       expect(() => decodeCursor(text), text).toThrow(/^after: not a cursor/);
     }
