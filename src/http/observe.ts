@@ -37,15 +37,26 @@ function httpMetricsFor(registry: Registry): HttpMetrics {
 /** Requests that no route answered share one label value, so probes of random URLs add no series. */
 export const UNMATCHED_PATH = 'unmatched';
 
-/**
- * The route pattern, never the URL: `/api/v1/workspaces/{id}` for every workspace, so ids never
- * become label values (OpenAPI's `{param}` spelling, as in schema/openapi.json).
- */
-export function routePath(request: FastifyRequest): string {
-  const pattern = request.routeOptions.url;
+/** A route pattern as the `path` label spells it (OpenAPI's `{param}`, as in schema/openapi.json). */
+function patternLabel(pattern: string | undefined): string {
   if (pattern === undefined || pattern === '') return UNMATCHED_PATH;
   return pattern.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
+
+/**
+ * The route pattern, never the URL: `/api/v1/workspaces/{id}` for every workspace, so ids never
+ * become label values.
+ */
+export function routePath(request: FastifyRequest): string {
+  return patternLabel(request.routeOptions.url);
+}
+
+/**
+ * The status code whose series exist at 0 for every route from the start, so increase() sees a
+ * route's first server error (the API error ratio and alerts read 5xx). Only this one: a series
+ * per route and code would multiply the cardinality for codes nobody alerts on.
+ */
+export const PRECREATED_CODE = '500';
 
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -59,6 +70,20 @@ export function observeRequests(
   options: { readonly registry: Registry; readonly logRequests: boolean },
 ): void {
   const metrics = httpMetricsFor(options.registry);
+  // Every route's 500 series at 0 once the app is ready (the HEAD routes Fastify adds for GET
+  // ones left out), so a route's first server error is an increase.
+  const routes: { method: string; path: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method !== 'HEAD') routes.push({ method, path: patternLabel(route.url) });
+    }
+  });
+  app.addHook('onReady', async () => {
+    for (const { method, path } of routes) {
+      metrics.requests.inc({ code: PRECREATED_CODE, method, path }, 0);
+    }
+  });
   app.addHook('onResponse', async (request, reply) => {
     const path = routePath(request);
     const labels = { code: String(reply.statusCode), method: request.method, path };

@@ -6,6 +6,7 @@ import { withTransaction } from '../db/tx.js';
 import { badRequest, conflict } from '../http/errors.js';
 import { type EnqueuedBuild, EnqueueError, enqueueWorkspaceBuild } from '../jobs/enqueue.js';
 import { notify } from '../jobs/notify.js';
+import { observeSeries } from '../metrics/zero.js';
 import {
   latestBuildJson,
   requireWorkspaceView,
@@ -173,7 +174,7 @@ function record(created: CreatedWorkspace, metrics: PrebuildMetrics | undefined,
   // is claimed / (claimed + regular)).
   if (!created.claimed) metrics.creations.inc(labels);
   if (!preset.hasPrebuilds) return;
-  if (created.claimed) metrics.claimDuration.observe(labels, ms / 1000);
+  if (created.claimed) observeSeries(metrics.claimDuration, labels, ms / 1000);
   else metrics.claimMisses.inc(labels);
 }
 

@@ -6,6 +6,7 @@ import { CountersCache } from './counters-cache.js';
 import { recordDecisionSettings } from './decision-settings.js';
 import { prebuildMetricsFor } from './metrics.js';
 import { prebuildOptionsFromConfig } from './options.js';
+import { loadActivePresetNames } from './preset-names.js';
 import { PrebuildReconciler } from './reconciler.js';
 import { presetRoutes } from './routes.js';
 import { StateViewCache } from './state-view.js';
@@ -30,6 +31,8 @@ export const prebuildsFeature: FeatureFactory = (context) => {
   });
   metrics.setStateSource(() => stateCache.get());
   metrics.setCountersSource(() => counters.get());
+  // One small query per scrape: the presets without prebuilds are not in the state view.
+  metrics.setPresetNamesSource(() => loadActivePresetNames(pool));
   const reconciler = new PrebuildReconciler({
     db: pool,
     logger,

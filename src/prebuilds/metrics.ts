@@ -2,6 +2,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 import type { TargetSource } from '../domain/autoscaling/types.js';
 import { jobMetricsFor } from '../jobs/metrics.js';
+import { NewSeriesHold } from '../metrics/new-series.js';
+import { zeroHistogramSeries } from '../metrics/zero.js';
 import type { PresetPlan } from '../domain/prebuilds/plan.js';
 import type { PrebuildCounters } from './counters.js';
 import type { StateView } from './state-view.js';
@@ -24,10 +26,14 @@ const TARGET_SOURCES: readonly TargetSource[] = [
 ];
 
 export type StateSource = () => Promise<StateView>;
+/** The same array until the counters are loaded again (see NewSeriesHold). */
 export type CountersSource = () => Promise<readonly PrebuildCounters[]>;
+/** Every preset of an active template version, with or without prebuilds. */
+export type PresetNamesSource = () => Promise<readonly Labels[]>;
 
 /** The prebuild metrics of one controller registry (Coder's names, help texts and labels). */
 export interface PrebuildMetrics {
+  /** Observed through observeSeries (src/metrics/zero.ts): its series are created at 0. */
   readonly claimDuration: Histogram<Label>;
   readonly claimMisses: Counter<Label>;
   /** Coder's: regular (not claimed) workspaces created from a preset. */
@@ -38,6 +44,7 @@ export interface PrebuildMetrics {
   readonly errors: Counter<'kind'>;
   setStateSource(source: StateSource): void;
   setCountersSource(source: CountersSource): void;
+  setPresetNamesSource(source: PresetNamesSource): void;
 }
 
 export function presetLabels(preset: PresetPlan['preset']): Labels {
@@ -67,6 +74,7 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
   const registers = [registry];
   let stateSource: StateSource | undefined;
   let countersSource: CountersSource | undefined;
+  let presetNamesSource: PresetNamesSource | undefined;
 
   // Each gauge reads the shared view (one load per scrape, see StateViewCache). A failed load
   // keeps the last values: a scrape during a database outage must not fail /metrics.
@@ -84,6 +92,20 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
   /** Creates a counter's series at 0 for every preset the view reports (first event = increase). */
   const zeroPerPreset = async (counter: Counter<Label>): Promise<void> => {
     for (const labels of await reportedLabels()) counter.inc(labels, 0);
+  };
+  /**
+   * Creates the creation counter's series at 0 for every preset of an active version, those
+   * without prebuilds included (the view has only presets with prebuilds).
+   */
+  const zeroEveryPreset = async (counter: Counter<Label>): Promise<void> => {
+    await zeroPerPreset(counter);
+    let names: readonly Labels[] = [];
+    try {
+      names = presetNamesSource ? await presetNamesSource() : [];
+    } catch {
+      // A scrape during a database outage must not fail /metrics.
+    }
+    for (const labels of names) counter.inc(labels, 0);
   };
   // The time-to-ready histogram (observed by the job side) likewise has each reported preset's
   // series at 0 before its first prebuild is ready.
@@ -229,6 +251,16 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
     },
   });
 
+  // The lifetime counters are totals from the database, reloaded on an interval: a preset whose
+  // first row comes in a later load is rendered at 0 until the next load (NewSeriesHold).
+  const hold = new NewSeriesHold();
+  const key = (labels: Labels) =>
+    JSON.stringify([labels.template_name, labels.preset_name, labels.organization_name]);
+  const rowLabels = (row: PrebuildCounters): Labels => ({
+    template_name: row.templateName,
+    preset_name: row.presetName,
+    organization_name: row.organizationName,
+  });
   const lifetime = (name: string, help: string, value: (row: PrebuildCounters) => number) =>
     new Counter({
       name,
@@ -243,22 +275,23 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
         } catch {
           return;
         }
+        hold.read(rows, () => rows.map((row) => key(rowLabels(row))));
         const current = await view();
         this.reset();
+        const rendered: string[] = [];
         // Every reported preset has a series from the start, 0 until something happens.
         for (const plan of current ? reported(current) : []) {
-          this.inc(presetLabels(plan.preset), 0);
+          const labels = presetLabels(plan.preset);
+          this.inc(labels, 0);
+          rendered.push(key(labels));
         }
         for (const row of rows) {
-          this.inc(
-            {
-              template_name: row.templateName,
-              preset_name: row.presetName,
-              organization_name: row.organizationName,
-            },
-            value(row),
-          );
+          const labels = rowLabels(row);
+          const rowKey = key(labels);
+          this.inc(labels, hold.held(rowKey) ? 0 : value(row));
+          rendered.push(rowKey);
         }
+        hold.rendered(rendered);
       },
     });
   lifetime(
@@ -284,6 +317,11 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
       labelNames: ['organization_name', 'template_name', 'preset_name'],
       buckets: CLAIM_BUCKETS,
       registers,
+      // A preset with prebuilds has its series at 0 from the first scrape that sees it, so
+      // increase(..._count) sees its first claim (never reset: observed through observeSeries).
+      async collect() {
+        zeroHistogramSeries(this, await reportedLabels());
+      },
     }),
     claimMisses: new Counter({
       name: 'coderd_prebuilt_workspace_claim_misses_total',
@@ -301,9 +339,10 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
       help: 'Total regular (non-prebuilt) workspace creations by organization, template, and preset.',
       labelNames: LABELS,
       registers,
-      // As claim misses: a preset's series exists at 0 once a scrape sees the preset.
+      // As claim misses, for every preset of an active version (with or without prebuilds):
+      // a preset's series exists at 0 once a scrape sees the preset.
       collect() {
-        return zeroPerPreset(this);
+        return zeroEveryPreset(this);
       },
     }),
     reconcileDuration: new Histogram({
@@ -334,6 +373,9 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
     },
     setCountersSource: (source) => {
       countersSource = source;
+    },
+    setPresetNamesSource: (source) => {
+      presetNamesSource = source;
     },
   };
   for (const outcome of ['reconciled', 'paused', 'locked', 'failed'])

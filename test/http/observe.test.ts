@@ -61,9 +61,10 @@ describe('HTTP request metrics', () => {
     expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
     await app.close();
 
-    const counts = (await values(registry, 'coderd_api_requests_processed_total')).map(
-      ({ labels, value }) => ({ ...labels, value }),
-    );
+    // Without the 500 series every route has at 0 from the start.
+    const counts = (await values(registry, 'coderd_api_requests_processed_total'))
+      .filter(({ labels, value }) => !(labels.code === '500' && value === 0))
+      .map(({ labels, value }) => ({ ...labels, value }));
     expect(counts).toEqual(
       expect.arrayContaining([
         { code: '200', method: 'GET', path: '/api/v1/things/{id}', value: 3 },
@@ -81,6 +82,27 @@ describe('HTTP request metrics', () => {
         sample.labels.code === '200',
     );
     expect(count?.value).toBe(3);
+  });
+
+  it("creates every route's 500 series at 0 once ready, and no other code", async () => {
+    const registry = createRegistry();
+    const app = await testApp(registry, {});
+    await app.ready();
+    const samples = await values(registry, 'coderd_api_requests_processed_total');
+    const zeroed = samples.map(({ labels, value }) => ({ ...labels, value }));
+    expect(zeroed).toEqual(
+      expect.arrayContaining([
+        { code: '500', method: 'GET', path: '/api/v1/things/{id}', value: 0 },
+        { code: '500', method: 'GET', path: '/healthz', value: 0 },
+        { code: '500', method: 'GET', path: '/metrics', value: 0 },
+      ]),
+    );
+    expect(samples.every(({ labels, value }) => labels.code === '500' && value === 0)).toBe(true);
+    // Not the HEAD routes Fastify adds for GET ones.
+    expect(samples.filter(({ labels }) => labels.method === 'HEAD')).toEqual([]);
+    // The latency histogram is not pre-created.
+    expect(await values(registry, 'coderd_api_request_latencies_seconds')).toEqual([]);
+    await app.close();
   });
 
   it('logs one line per request only when switched on, probes at debug', async () => {

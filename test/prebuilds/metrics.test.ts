@@ -213,6 +213,60 @@ describe('/metrics', () => {
     );
   });
 
+  it('has creation series for presets without prebuilds and claim durations at 0 before the first event', async () => {
+    const name = uniqueName('first');
+    await push(
+      db,
+      templateYaml(name, [
+        { name: 'pooled', instances: 1 },
+        { name: 'plain', parameters: { slot: 'x' } },
+      ]),
+    );
+    const pooled = { template_name: name, preset_name: 'pooled', organization_name: 'default' };
+    const plain = { template_name: name, preset_name: 'plain', organization_name: 'default' };
+    clock.advance(10_000);
+    let metrics = await scrape();
+    expect({
+      pooled: metricValue(metrics, 'coderd_workspace_creation_total', pooled),
+      plain: metricValue(metrics, 'coderd_workspace_creation_total', plain),
+      claims: metricValue(
+        metrics,
+        'coderd_prebuilt_workspace_claim_duration_seconds_count',
+        pooled,
+      ),
+      plainClaims: metricValue(
+        metrics,
+        'coderd_prebuilt_workspace_claim_duration_seconds_count',
+        plain,
+      ),
+    }).toEqual({ pooled: 0, plain: 0, claims: 0, plainClaims: undefined });
+
+    await reconcilerFor(db, clock).reconcileOnce();
+    await waitForIdle(db.pool);
+    const owner = await createUser(db.pool);
+    for (const [preset, claimed] of [
+      ['pooled', true],
+      ['plain', false],
+    ] as const) {
+      const created = await app.app.inject({
+        method: 'POST',
+        url: '/api/v1/workspaces',
+        headers: AUTH,
+        payload: { owner, template: name, preset, name: `mine-${preset}` },
+      });
+      expect(created.json().claimed).toBe(claimed);
+    }
+    metrics = await scrape();
+    expect({
+      plain: metricValue(metrics, 'coderd_workspace_creation_total', plain),
+      claims: metricValue(
+        metrics,
+        'coderd_prebuilt_workspace_claim_duration_seconds_count',
+        pooled,
+      ),
+    }).toEqual({ plain: 1, claims: 1 });
+  });
+
   it('shows a pause at once', async () => {
     const paused = await app.app.inject({
       method: 'POST',

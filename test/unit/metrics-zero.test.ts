@@ -5,7 +5,7 @@ import { jobMetricsFor } from '../../src/jobs/metrics.js';
 import { observeTimeToReady } from '../../src/jobs/prebuild-ready.js';
 import { lifecycleMetrics } from '../../src/lifecycle/metrics.js';
 import { createRegistry } from '../../src/metrics/registry.js';
-import { combinations } from '../../src/metrics/zero.js';
+import { combinations, observeSeries } from '../../src/metrics/zero.js';
 import { notificationMetrics } from '../../src/notifications/metrics.js';
 import { prebuildMetricsFor } from '../../src/prebuilds/metrics.js';
 import { NOW, options, presetSnapshot, stubResolver } from './prebuilds/builders.js';
@@ -77,6 +77,44 @@ describe('counters start at 0, before their first event', () => {
     const text = await registry.metrics(); // zeroes the reported presets again
     expect(text).toContain(`${count}{${labels}} 1`);
     expect(text).toContain(`coderd_prebuilt_workspaces_time_to_ready_seconds_sum{${labels}} 42`);
+  });
+
+  it('claim duration: a series per preset with prebuilds once a scrape sees it, never reset', async () => {
+    const registry = createRegistry();
+    const metrics = prebuildMetricsFor(registry);
+    const ps = presetSnapshot();
+    const state = calculateState(ps, NOW, options(), stubResolver);
+    metrics.setStateSource(async () => ({
+      at: NOW,
+      paused: false,
+      pauseChange: { by: null, at: null },
+      plans: [{ preset: ps.preset, state, actions: [] }],
+    }));
+    // Created by the scrape, in the view's label order (Prometheus does not care).
+    const labels = 'template_name="dev-env",preset_name="us-nix",organization_name="default"';
+    const count = 'coderd_prebuilt_workspace_claim_duration_seconds_count';
+    expect(await registry.metrics()).toContain(`${count}{${labels}} 0`);
+    observeSeries(
+      metrics.claimDuration,
+      { organization_name: 'default', template_name: 'dev-env', preset_name: 'us-nix' },
+      0.02,
+    );
+    const text = await registry.metrics(); // zeroes the reported presets again
+    expect(text).toContain(`${count}{${labels}} 1`);
+    expect(text).toContain(`coderd_prebuilt_workspace_claim_duration_seconds_sum{${labels}} 0.02`);
+  });
+
+  it('workspace creations: a series for every preset of an active version, prebuilds or not', async () => {
+    const registry = createRegistry();
+    const metrics = prebuildMetricsFor(registry);
+    metrics.setPresetNamesSource(async () => [
+      { template_name: 'dev-env', preset_name: 'plain', organization_name: 'default' },
+    ]);
+    expect(await registry.metrics()).toContain(
+      'coderd_workspace_creation_total{template_name="dev-env",preset_name="plain",organization_name="default"} 0',
+    );
+    metrics.setPresetNamesSource(() => Promise.reject(new Error('database down')));
+    expect(await registry.metrics()).toContain('coderd_workspace_creation_total');
   });
 
   it('combinations are the cartesian product of the label values', () => {
