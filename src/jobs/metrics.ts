@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-import { combinations, zeroHistogramSeries, zeroSeries } from '../metrics/zero.js';
+import { combinations, releaseHeldObservations, zeroSeries } from '../metrics/zero.js';
 import {
   BUILD_REASONS,
   JOB_ERROR_CODES,
@@ -27,8 +27,6 @@ export interface JobMetrics {
   >;
   /** Set the scrape-time source of the queue depth gauge (the DB query lives with the feature). */
   setQueueDepthSource(source: QueueDepthSource): void;
-  /** Set the presets whose time-to-ready series exist at 0 before their first ready prebuild. */
-  setPresetsSource(source: PresetsSource): void;
 }
 
 export type QueueDepthSource = () => Promise<
@@ -36,7 +34,6 @@ export type QueueDepthSource = () => Promise<
 >;
 
 type PresetLabel = 'template_name' | 'preset_name' | 'organization_name';
-export type PresetsSource = () => Promise<readonly Record<PresetLabel, string>[]>;
 
 let processDefault: JobMetrics | undefined;
 
@@ -62,7 +59,6 @@ export function jobMetricsFor(registry: Registry): JobMetrics {
   if (existing) return existing;
   const registers = [registry];
   let depthSource: QueueDepthSource | undefined;
-  let presetsSource: PresetsSource | undefined;
   const metrics: JobMetrics = {
     enqueued: new Counter({
       name: 'coderd_workspace_builds_enqueued_total',
@@ -120,15 +116,10 @@ export function jobMetricsFor(registry: Registry): JobMetrics {
       labelNames: ['template_name', 'preset_name', 'organization_name'],
       buckets: [1, 5, 10, 30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600],
       registers,
-      // A preset's series exists at 0 from the first scrape that sees the preset (in `run`), so
-      // increase() of _count sees its first ready prebuild. Observed through observeSeries.
-      async collect() {
-        if (!presetsSource) return;
-        try {
-          zeroHistogramSeries(this, await presetsSource());
-        } catch {
-          // A scrape during a database outage must not fail /metrics.
-        }
+      // Observed through observeSeries: a preset's series shows at 0 in one scrape before its
+      // first observation, so increase() of _count sees its first ready prebuild.
+      collect() {
+        releaseHeldObservations(this);
       },
     }),
     creationSeconds: new Histogram({
@@ -141,9 +132,6 @@ export function jobMetricsFor(registry: Registry): JobMetrics {
     }),
     setQueueDepthSource: (source) => {
       depthSource = source;
-    },
-    setPresetsSource: (source) => {
-      presetsSource = source;
     },
   };
   new Gauge({

@@ -1,9 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 import type { TargetSource } from '../domain/autoscaling/types.js';
-import { jobMetricsFor } from '../jobs/metrics.js';
 import { NewSeriesHold } from '../metrics/new-series.js';
-import { zeroHistogramSeries } from '../metrics/zero.js';
+import { releaseHeldObservations } from '../metrics/zero.js';
 import type { PresetPlan } from '../domain/prebuilds/plan.js';
 import type { PrebuildCounters } from './counters.js';
 import type { StateView } from './state-view.js';
@@ -107,9 +106,6 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
     }
     for (const labels of names) counter.inc(labels, 0);
   };
-  // The time-to-ready histogram (observed by the job side) likewise has each reported preset's
-  // series at 0 before its first prebuild is ready.
-  jobMetricsFor(registry).setPresetsSource(reportedLabels);
   const perPreset = (name: string, help: string, value: (plan: PresetPlan) => number) =>
     new Gauge({
       name,
@@ -317,10 +313,10 @@ export function prebuildMetricsFor(registry: Registry): PrebuildMetrics {
       labelNames: ['organization_name', 'template_name', 'preset_name'],
       buckets: CLAIM_BUCKETS,
       registers,
-      // A preset with prebuilds has its series at 0 from the first scrape that sees it, so
-      // increase(..._count) sees its first claim (never reset: observed through observeSeries).
-      async collect() {
-        zeroHistogramSeries(this, await reportedLabels());
+      // Observed through observeSeries: a preset's series shows at 0 in one scrape before its
+      // first observation, so increase(..._count) sees its first claim.
+      collect() {
+        releaseHeldObservations(this);
       },
     }),
     claimMisses: new Counter({

@@ -99,6 +99,8 @@ describe('POST /api/v1/workspaces: claims', () => {
     expect(new Set(claimBuilds.map((b) => b.workspace_id))).toEqual(new Set(claimedIds));
 
     // The claims count in the histogram, the fallbacks as misses.
+    // The second scrape: a new claim-duration series shows at 0 in one scrape first.
+    await app.app.inject({ method: 'GET', url: '/metrics' });
     const metrics = parseExposition(
       (await app.app.inject({ method: 'GET', url: '/metrics' })).body,
     );

@@ -213,7 +213,7 @@ describe('/metrics', () => {
     );
   });
 
-  it('has creation series for presets without prebuilds and claim durations at 0 before the first event', async () => {
+  it('has creation series for presets without prebuilds at 0, and a claim duration at 0 one scrape before its first value', async () => {
     const name = uniqueName('first');
     await push(
       db,
@@ -239,7 +239,7 @@ describe('/metrics', () => {
         'coderd_prebuilt_workspace_claim_duration_seconds_count',
         plain,
       ),
-    }).toEqual({ pooled: 0, plain: 0, claims: 0, plainClaims: undefined });
+    }).toEqual({ pooled: 0, plain: 0, claims: undefined, plainClaims: undefined });
 
     await reconcilerFor(db, clock).reconcileOnce();
     await waitForIdle(db.pool);
@@ -264,7 +264,10 @@ describe('/metrics', () => {
         'coderd_prebuilt_workspace_claim_duration_seconds_count',
         pooled,
       ),
-    }).toEqual({ plain: 1, claims: 1 });
+    }).toEqual({ plain: 1, claims: 0 });
+    expect(
+      metricValue(await scrape(), 'coderd_prebuilt_workspace_claim_duration_seconds_count', pooled),
+    ).toBe(1);
   });
 
   it('shows a pause at once', async () => {

@@ -27,7 +27,9 @@ afterAll(() => app?.close());
 
 const metrics = () => jobMetricsFor(app.context.registry);
 
+/** What a scrape shows, after one scrape before it (a new series shows at 0 once first). */
 async function observed(template: string) {
+  await metrics().timeToReady.get();
   const values = (await metrics().timeToReady.get()).values
     .map((v) => v as { metricName?: string; value: number; labels: Record<string, unknown> })
     .filter((v) => v.labels.template_name === template);

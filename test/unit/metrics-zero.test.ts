@@ -54,54 +54,42 @@ describe('counters start at 0, before their first event', () => {
     );
   });
 
-  it('time to ready: a series per preset once a scrape sees the preset, never reset', async () => {
+  it('time to ready: a new series shows at 0 in one scrape before its first observation', async () => {
     const registry = createRegistry();
-    const metrics = prebuildMetricsFor(registry);
-    const ps = presetSnapshot();
-    const state = calculateState(ps, NOW, options(), stubResolver);
-    metrics.setStateSource(async () => ({
-      at: NOW,
-      paused: false,
-      pauseChange: { by: null, at: null },
-      plans: [{ preset: ps.preset, state, actions: [] }],
-    }));
     const labels = 'template_name="dev-env",preset_name="us-nix",organization_name="default"';
     const count = 'coderd_prebuilt_workspaces_time_to_ready_seconds_count';
+    const ready = { template_name: 'dev-env', preset_name: 'us-nix', organization_name: 'default' };
+    jobMetricsFor(registry);
+    // A preset never observed costs no series at all.
+    expect(await registry.metrics()).not.toContain(`${count}{`);
+    observeTimeToReady(jobMetricsFor(registry), { ...ready, seconds: 42 });
+    observeTimeToReady(jobMetricsFor(registry), { ...ready, seconds: 8 });
     expect(await registry.metrics()).toContain(`${count}{${labels}} 0`);
-    observeTimeToReady(jobMetricsFor(registry), {
-      template_name: 'dev-env',
-      preset_name: 'us-nix',
-      organization_name: 'default',
-      seconds: 42,
-    });
-    const text = await registry.metrics(); // zeroes the reported presets again
-    expect(text).toContain(`${count}{${labels}} 1`);
-    expect(text).toContain(`coderd_prebuilt_workspaces_time_to_ready_seconds_sum{${labels}} 42`);
+    const text = await registry.metrics();
+    expect(text).toContain(`${count}{${labels}} 2`);
+    expect(text).toContain(`coderd_prebuilt_workspaces_time_to_ready_seconds_sum{${labels}} 50`);
+    // Once shown, observations apply at once and are never reset.
+    observeTimeToReady(jobMetricsFor(registry), { ...ready, seconds: 1 });
+    expect(await registry.metrics()).toContain(`${count}{${labels}} 3`);
   });
 
-  it('claim duration: a series per preset with prebuilds once a scrape sees it, never reset', async () => {
+  it('claim duration: held through a scrape once, then applied; other series unaffected', async () => {
     const registry = createRegistry();
     const metrics = prebuildMetricsFor(registry);
-    const ps = presetSnapshot();
-    const state = calculateState(ps, NOW, options(), stubResolver);
-    metrics.setStateSource(async () => ({
-      at: NOW,
-      paused: false,
-      pauseChange: { by: null, at: null },
-      plans: [{ preset: ps.preset, state, actions: [] }],
-    }));
-    // Created by the scrape, in the view's label order (Prometheus does not care).
-    const labels = 'template_name="dev-env",preset_name="us-nix",organization_name="default"';
+    const usNix = { organization_name: 'default', template_name: 'dev-env', preset_name: 'us-nix' };
+    const euNix = { ...usNix, preset_name: 'eu-nix' };
     const count = 'coderd_prebuilt_workspace_claim_duration_seconds_count';
-    expect(await registry.metrics()).toContain(`${count}{${labels}} 0`);
-    observeSeries(
-      metrics.claimDuration,
-      { organization_name: 'default', template_name: 'dev-env', preset_name: 'us-nix' },
-      0.02,
-    );
-    const text = await registry.metrics(); // zeroes the reported presets again
-    expect(text).toContain(`${count}{${labels}} 1`);
-    expect(text).toContain(`coderd_prebuilt_workspace_claim_duration_seconds_sum{${labels}} 0.02`);
+    const series = (preset: string) =>
+      `${count}{organization_name="default",template_name="dev-env",preset_name="${preset}"}`;
+    observeSeries(metrics.claimDuration, usNix, 0.02);
+    expect(await registry.metrics()).toContain(`${series('us-nix')} 0`);
+    observeSeries(metrics.claimDuration, euNix, 0.5);
+    const second = await registry.metrics();
+    expect(second).toContain(`${series('us-nix')} 1`);
+    expect(second).toContain(`${series('eu-nix')} 0`);
+    const third = await registry.metrics();
+    expect(third).toContain(`${series('eu-nix')} 1`);
+    expect(third).toContain(`${series('us-nix')} 1`);
   });
 
   it('workspace creations: a series for every preset of an active version, prebuilds or not', async () => {
