@@ -71,14 +71,10 @@ class FirstObservationHold<L extends string> {
 const holds = new WeakMap<Histogram<string>, FirstObservationHold<string>>();
 
 function holdOf<L extends string>(histogram: Histogram<L>): FirstObservationHold<L> {
-  let hold = holds.get(histogram) as
-    FirstObservationHold<L> | undefined;
+  let hold = holds.get(histogram) as FirstObservationHold<L> | undefined;
   if (!hold) {
     hold = new FirstObservationHold(histogram);
-    holds.set(
-      histogram,
-      hold,
-    );
+    holds.set(histogram, hold);
   }
   return hold;
 }
