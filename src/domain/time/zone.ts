@@ -53,9 +53,40 @@ export function canonicalZoneName(name: string): string {
   }
 }
 
+const rawOffsetMs = (zone: IANAZone, at: number) => Math.round(zone.offset(at) * MINUTE);
+
+/**
+ * Offsets are cached per zone and 15-minute span of UTC, a span cached only when the offset at
+ * its first and last millisecond agree: then no transition falls inside it (two transitions
+ * within 15 minutes exist in no zone), and every instant of the span has that offset. A span
+ * with a transition is computed every time. luxon asks ICU for every offset (formatToParts), and
+ * evaluating the schedules of 1,000 presets in each reconcile pass made that 12% of the
+ * controller's CPU at 100k workspaces.
+ */
+const OFFSET_SPAN = 15 * MINUTE;
+const MAX_CACHED_SPANS = 50_000;
+const offsetSpans = new WeakMap<IANAZone, Map<number, number>>();
+
 /** Offset of the zone from UTC at an instant, in milliseconds (LMT seconds rounded away). */
 export function offsetMs(zone: IANAZone, at: number): number {
-  return Math.round(zone.offset(at) * MINUTE);
+  const span = Math.floor(at / OFFSET_SPAN);
+  let spans = offsetSpans.get(zone);
+  if (!spans) {
+    spans = new Map();
+    offsetSpans.set(zone, spans);
+  }
+  const cached = spans.get(span);
+  if (cached !== undefined) return cached;
+  const offset = rawOffsetMs(zone, at);
+  const start = span * OFFSET_SPAN;
+  if (
+    rawOffsetMs(zone, start) === offset &&
+    rawOffsetMs(zone, start + OFFSET_SPAN - 1) === offset
+  ) {
+    if (spans.size >= MAX_CACHED_SPANS) spans.clear();
+    spans.set(span, offset);
+  }
+  return offset;
 }
 
 /** Offset of the zone from UTC at an instant, in minutes. */

@@ -7,6 +7,7 @@ import {
   daysBetween,
   isRegularDay,
   localMs,
+  offsetMs,
   resolveLocal,
   toLocal,
   zoneOf,
@@ -54,4 +55,38 @@ describe('shared zone helpers', () => {
     // The offset changes first, at 01:00 UTC.
     expect(iso(advanceToLocal(berlin, at, target))).toBe('2025-03-30T01:00:00.000Z');
   });
+});
+
+describe('cached offsets', () => {
+  // Transitions at odd instants and odd offsets: Monrovia's -00:44:30 -> 00:00 (1972), Lord Howe's
+  // 30-minute DST, Chatham's +12:45/+13:45, Kathmandu's +05:30 -> +05:45 (1986), Berlin's DST.
+  const cases = [
+    ['Africa/Monrovia', '1972-01-06T22:00:00Z'],
+    ['Australia/Lord_Howe', '2025-04-05T13:00:00Z'],
+    ['Australia/Lord_Howe', '2025-10-04T13:00:00Z'],
+    ['Pacific/Chatham', '2025-04-05T12:00:00Z'],
+    ['Asia/Kathmandu', '1985-12-31T17:00:00Z'],
+    ['Europe/Berlin', '2025-03-30T00:00:00Z'],
+    ['Europe/Berlin', '2025-10-26T00:00:00Z'],
+  ] as const;
+
+  it.each(cases)(
+    '%s around %s: every minute and second agrees with luxon, cached or not',
+    (name, from) => {
+      const zone = zoneOf(name)!;
+      const start = Date.parse(from);
+      const raw = (at: number) => Math.round(zone.offset(at) * 60_000);
+      // Twice over the same 6 hours: the first pass fills the cache, the second reads it, in an
+      // order (span ends first) that would spread a wrong span's value if one were cached.
+      for (let pass = 0; pass < 2; pass++) {
+        for (let at = start; at < start + 6 * 3_600_000; at += 60_000) {
+          for (const instant of [at + 59_999, at, at + 30_500]) {
+            expect(offsetMs(zone, instant), `${name} ${new Date(instant).toISOString()}`).toBe(
+              raw(instant),
+            );
+          }
+        }
+      }
+    },
+  );
 });
