@@ -19,6 +19,17 @@ function rssBytes(pid: number): number | null {
   }
 }
 
+/** User + system CPU seconds the process has used (/proc/PID/stat, clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -119,6 +130,7 @@ export const rss: BenchSuite = {
       await waitReady(base, child);
       const started = performance.now();
       const afterStart = rssBytes(pid);
+      const cpuAtStart = cpuSeconds(pid);
       const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
       const until = started + durationMs;
       const loop = async (everyMs: number, fn: (n: number) => Promise<void>) => {
@@ -165,6 +177,11 @@ export const rss: BenchSuite = {
           if (heap !== undefined) heapUsed.push(Number(heap));
         }),
       ]);
+      const cpuAtEnd = cpuSeconds(pid);
+      const cpuUsed =
+        cpuAtStart === null || cpuAtEnd === null
+          ? NaN
+          : Math.round((cpuAtEnd - cpuAtStart) * 10) / 10;
       const mb = (bytes: number | null | undefined) =>
         bytes === null || bytes === undefined ? NaN : Math.round((bytes / MB) * 10) / 10;
       const peak = Math.max(...samples.map((s) => s.bytes));
@@ -195,6 +212,11 @@ export const rss: BenchSuite = {
             unit: 'KB',
           },
           {
+            metric: `controller CPU over the load (user + system; NODE_OPTIONS: ${process.env.NODE_OPTIONS ?? 'none'})`,
+            value: cpuUsed,
+            unit: 's',
+          },
+          {
             metric: 'load served: claims, errors',
             value: `${claims}, ${errors.length === 0 ? 'none' : errors.join('; ')}`,
           },
@@ -205,6 +227,7 @@ export const rss: BenchSuite = {
           samples,
           heapUsed,
           growthMbPerMinute: growth,
+          cpuSeconds: cpuUsed,
           claims,
           errors,
         },

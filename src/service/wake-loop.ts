@@ -17,6 +17,14 @@ export interface WakeLoopOptions {
    * notifications makes one round. Default 0.
    */
   readonly debounceMs?: number;
+  /**
+   * The largest share of time rounds may take while wake-ups keep coming: after a round that
+   * took T ms, a woken round waits until T * (1 / busyShare - 1) ms after it ended (at least
+   * debounceMs). A round that is due (interval, or when the round said) does not wait. So a
+   * notification storm cannot keep the loop busy back to back, and the spacing grows with what a
+   * round costs (a fleet's size), not with a fixed guess. Default: no limit.
+   */
+  readonly busyShare?: number;
   /** NOTIFY wake-ups: a channel, optionally only for some payloads. Reconnects always wake. */
   readonly listener?: Listener;
   readonly channels?: readonly { channel: string; when?: (payload: string) => boolean }[];
@@ -96,20 +104,27 @@ export class WakeLoop {
     while (!this.#stopped) {
       this.#pending = false;
       let dueInMs: number | null | void = null;
+      const started = Date.now();
       try {
         dueInMs = await this.#o.round();
       } catch (error) {
         this.#o.log.error({ err: error }, `${this.#o.what} failed; retrying after the interval`);
       }
+      const ended = Date.now();
       if (this.#stopped) break;
       const sleepMs =
         typeof dueInMs === 'number' && Number.isFinite(dueInMs)
           ? Math.max(0, Math.min(this.#o.intervalMs, dueInMs))
           : this.#o.intervalMs;
       if (!this.#pending) await this.#sleep(sleepMs, true);
-      // Woken (not timed out): let the rest of a burst arrive, then one round for all of it.
-      const debounce = this.#o.debounceMs ?? 0;
-      if (this.#pending && !this.#stopped && debounce > 0) await this.#sleep(debounce, false);
+      // Woken (not timed out): let the rest of a burst arrive, then one round for all of it,
+      // and no sooner than busyShare allows after the last round.
+      if (this.#pending && !this.#stopped) {
+        const { debounceMs = 0, busyShare } = this.#o;
+        const spacing = busyShare ? (ended - started) * (1 / busyShare - 1) : 0;
+        const waitMs = Math.max(debounceMs, spacing - (Date.now() - ended));
+        if (waitMs > 0) await this.#sleep(waitMs, false);
+      }
     }
   }
 

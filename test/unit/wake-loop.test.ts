@@ -47,6 +47,33 @@ describe('WakeLoop', () => {
     await loop.stop(far());
   });
 
+  it('with busyShare, woken rounds keep their distance: 4x the last round at 0.2', async () => {
+    const rounds: { start: number; end: number }[] = [];
+    const loop = new WakeLoop({
+      round: async () => {
+        const start = Date.now();
+        await tick(40);
+        rounds.push({ start, end: Date.now() });
+      },
+      intervalMs: 60_000,
+      debounceMs: 10,
+      busyShare: 0.2,
+      log: silentLogger(),
+      what: 'test round',
+    });
+    loop.start();
+    const storm = setInterval(() => loop.wake(), 5);
+    await vi.waitFor(() => expect(rounds.length).toBeGreaterThanOrEqual(4), { timeout: 10_000 });
+    clearInterval(storm);
+    await loop.stop(far());
+    for (let i = 1; i < rounds.length; i++) {
+      const previous = rounds[i - 1]!;
+      const took = previous.end - previous.start;
+      // Timers never fire early; 2 ms for Date.now()'s rounding.
+      expect(rounds[i]!.start - previous.end).toBeGreaterThanOrEqual(4 * took - 2);
+    }
+  });
+
   it('keeps going after a round throws', async () => {
     let rounds = 0;
     const loop = new WakeLoop({
