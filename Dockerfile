@@ -30,7 +30,10 @@ FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update \
   && apt-get install -y --no-install-recommends tini \
   && rm -rf /var/lib/apt/lists/*
+# A young generation of 2 x 8 MB instead of V8's 2 x 16 MB: 20 MB less RSS at 100k workspaces for
+# about 4 % more CPU (BENCHMARKS.md); the old generation follows PREBUILD_CONTROLLER_HEAP_GROWTH_PERCENT.
 ENV NODE_ENV=production \
+  NODE_OPTIONS=--max-semi-space-size=8 \
   PREBUILD_CONTROLLER_LISTEN=0.0.0.0:8080 \
   PREBUILD_CONTROLLER_METRICS_LISTEN=0.0.0.0:9464
 WORKDIR /app

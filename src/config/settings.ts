@@ -448,6 +448,14 @@ export const SETTINGS = {
       'how many prebuild creates and deletes a reconciliation pass runs at once (unset = min(5, database pool size / 2))',
     schema: integer(1, 100),
   },
+  heapGrowthPercent: {
+    env: 'PREBUILD_CONTROLLER_HEAP_GROWTH_PERCENT',
+    arg: 'percent',
+    default: '50',
+    description:
+      "run only: how far the V8 heap may grow past its live data before a full garbage collection, in percent (0 = V8's own rule, which lets it grow 1.1 to 4 times); lower = less memory, more CPU",
+    schema: integer(0, 1000),
+  },
   prebuildMetricsInterval: {
     env: 'PREBUILD_CONTROLLER_PREBUILD_METRICS_INTERVAL',
     arg: 'duration',

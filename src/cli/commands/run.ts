@@ -5,6 +5,7 @@ import { type SettingKey, SETTINGS } from '../../config/settings.js';
 import { createLogger } from '../../log/logger.js';
 import { createProvisioner } from '../../provisioners/registry.js';
 import { startController } from '../../service/controller.js';
+import { applyHeapGrowth } from '../../service/heap.js';
 import { FEATURES } from '../../service/features.js';
 import { addSettings } from '../options.js';
 import { waitForShutdownSignal } from '../signals.js';
@@ -18,6 +19,7 @@ export function registerRun(program: Command): void {
   addSettings(command, Object.keys(SETTINGS) as SettingKey[]).action(
     async (flags: Record<string, unknown>) => {
       const config = loadConfig(flags);
+      applyHeapGrowth(config.heapGrowthPercent);
       // Exec settings (named commands, --exec-user) are checked before anything starts.
       if (config.provisioner === 'exec') createProvisioner('exec', config);
       const logger = createLogger({ level: config.logLevel, fd: 1 });
