@@ -5,6 +5,8 @@ import { createDbPool } from '../../src/db/pool.js';
 import { withTransaction } from '../../src/db/tx.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { claimPrebuiltWorkspace } from '../../src/prebuilds/claim.js';
+import { claimWithBuild } from '../../src/prebuilds/claim-build.js';
+import { type ResolvedRequest, resolveCreateRequest } from '../../src/prebuilds/create-request.js';
 import { cpuMeter } from '../cpu.js';
 import { type ClaimPools, createClaimPools, poolOwners, settle } from '../claim-pools.js';
 import {
@@ -81,15 +83,19 @@ const per = (ms: number | null, n: number) =>
   ms === null ? null : Math.round((ms / n) * 100) / 100;
 
 /**
- * Claims at 32-way concurrency until the pools are empty, three ways, each on fresh pools of its
- * own (created together, then VACUUM ANALYZE):
+ * Claims at 32-way concurrency until the pools are empty, each variant on fresh pools of its own
+ * (created together, then VACUUM ANALYZE):
  * - bare: the reference, the least claim statement (bench/references.ts) on a plain pg client;
  * - statement: our ClaimPrebuiltWorkspace on a plain pg client (the statement's own cost), then
  *   the same inside BEGIN/COMMIT (what the transaction's two extra round trips cost);
- * - ours: claimPrebuiltWorkspace through the pool and withTransaction, as the API runs it
- *   (BEGIN, claim, COMMIT; the claim build the API adds is the http-claims suite's).
- * On one preset, and spread over 100 presets (claim i goes to preset i mod 100). Then the
- * double-claim check on each. Consumes nothing seeded: runs after the read-only suites anyway.
+ * - ours: ClaimPrebuiltWorkspace through our pool, on its own (statement + commit, the target's
+ *   definition);
+ * - ours as the API: claimWithBuild through our pool, the statement POST /api/v1/workspaces runs
+ *   when it claims (the claim, its build, job, parameters, attempt and NOTIFYs in one statement);
+ * - ours in a transaction: withTransaction + claimPrebuiltWorkspace (BEGIN, claim, COMMIT), the
+ *   general path's claim and, before claimWithBuild, the API's.
+ * On one preset, and spread over 100 presets (claim i goes to preset i mod 100; there ours is as
+ * the API). Then the double-claim check on each. Consumes nothing seeded.
  */
 export const claims: BenchSuite = {
   name: 'claims',
@@ -114,6 +120,8 @@ export const claims: BenchSuite = {
         statementOne: await createClaimPools(admin, 'cb-stmt-one', 1, total),
         statementTxOne: await createClaimPools(admin, 'cb-stmt-tx-one', 1, total),
         oursOne: await createClaimPools(admin, 'cb-ours-one', 1, total),
+        apiOne: await createClaimPools(admin, 'cb-api-one', 1, total),
+        txOne: await createClaimPools(admin, 'cb-tx-one', 1, total),
         bareSpread: await createClaimPools(admin, 'cb-bare-spread', SPREAD_PRESETS, total / 100),
         oursSpread: await createClaimPools(admin, 'cb-ours-spread', SPREAD_PRESETS, total / 100),
         explain: await createClaimPools(admin, 'cb-explain', 1, 100),
@@ -187,21 +195,66 @@ export const claims: BenchSuite = {
           await client.query('COMMIT');
           return r.rows[0]?.id;
         };
+      const claimRequest = (pools: ClaimPools, worker: number, index: number, k: number) => ({
+        presetId: pools.presetIds[k] as string,
+        ownerId: owner(worker),
+        name: `${pools.label}-${index}`,
+        autostartSchedule: null,
+        nextStartAt: null,
+        ttlMs: 8 * 3_600_000,
+        now: new Date(),
+      });
       const ours = (pools: ClaimPools) => (worker: number, index: number, k: number) =>
+        claimPrebuiltWorkspace(pool, claimRequest(pools, worker, index, k)).then((row) => row?.id);
+      const inTransaction = (pools: ClaimPools) => (worker: number, index: number, k: number) =>
         withTransaction(pool, {}, (tx) =>
-          claimPrebuiltWorkspace(tx, {
-            presetId: pools.presetIds[k] as string,
-            ownerId: owner(worker),
-            name: `${pools.label}-${index}`,
-            autostartSchedule: null,
-            nextStartAt: null,
-            ttlMs: 8 * 3_600_000,
-            now: new Date(),
-          }),
+          claimPrebuiltWorkspace(tx, claimRequest(pools, worker, index, k)),
         ).then((row) => row?.id);
+      // The API's request, resolved once per preset and claimer (as ResolveWorkspaceCreate would
+      // for each request), then named per claim.
+      const resolved = async (pools: ClaimPools) => {
+        const requests = new Map<string, ResolvedRequest>();
+        for (let k = 0; k < pools.presetIds.length; k++) {
+          for (let worker = 0; worker < Math.min(CLAIMERS, owners.length); worker++) {
+            const request = await resolveCreateRequest(
+              pool,
+              {
+                owner: owner(worker),
+                template: pools.templateNames[k] as string,
+                preset: pools.presetNames[k],
+                name: 'resolved',
+              },
+              new Date(),
+            );
+            requests.set(`${k}/${worker % owners.length}`, request);
+          }
+        }
+        return (worker: number, index: number, k: number) => {
+          const request = requests.get(`${k}/${worker % owners.length}`) as ResolvedRequest;
+          return claimWithBuild(
+            pool,
+            { ...request, name: `${pools.label}-${index}` },
+            new Date(),
+          ).then((built) => built?.workspace.id);
+        };
+      };
 
       const bareOne = await measure('bare, one preset', pools.bareOne, bare(pools.bareOne));
-      const oursOne = await measure('ours, one preset', pools.oursOne, ours(pools.oursOne));
+      const oursOne = await measure(
+        'ours (claim statement through the pool), one preset',
+        pools.oursOne,
+        ours(pools.oursOne),
+      );
+      const apiOne = await measure(
+        'ours as the API (claim and build in one statement), one preset',
+        pools.apiOne,
+        await resolved(pools.apiOne),
+      );
+      const txOne = await measure(
+        'ours in a transaction (BEGIN, claim, COMMIT), one preset',
+        pools.txOne,
+        inTransaction(pools.txOne),
+      );
       const statementOne = await measure(
         'statement, one preset',
         pools.statementOne,
@@ -218,9 +271,9 @@ export const claims: BenchSuite = {
         bare(pools.bareSpread),
       );
       const oursSpread = await measure(
-        'ours, 100 presets',
+        'ours as the API, 100 presets',
         pools.oursSpread,
-        ours(pools.oursSpread),
+        await resolved(pools.oursSpread),
       );
       // Where an uncontended claim goes on the server: both statements under EXPLAIN ANALYZE
       // (rolled back), on a fresh pool of their own.
@@ -264,7 +317,16 @@ export const claims: BenchSuite = {
           }; CPU/claim ${v.cpuPerClaim.postgresMs ?? '?'} PG + ${v.cpuPerClaim.nodeMs} Node ms`,
         },
       ];
-      const variants = [bareOne, statementOne, statementTxOne, oursOne, bareSpread, oursSpread];
+      const variants = [
+        bareOne,
+        statementOne,
+        statementTxOne,
+        oursOne,
+        apiOne,
+        txOne,
+        bareSpread,
+        oursSpread,
+      ];
       const failed = variants.filter((v) => !v.check.ok);
       return {
         rows: [
@@ -272,6 +334,8 @@ export const claims: BenchSuite = {
           ...line(statementOne, bareOne),
           ...line(statementTxOne, bareOne),
           ...line(oursOne, bareOne),
+          ...line(apiOne, bareOne),
+          ...line(txOne, bareOne),
           ...line(bareSpread),
           ...line(oursSpread, bareSpread),
           {
@@ -299,6 +363,9 @@ export const claims: BenchSuite = {
           explained: { ours: explainedOurs, bare: explainedBare },
           ratios: {
             oursOneToBare: oursOne.run.perSecond / bareOne.run.perSecond,
+            apiOneToBare: apiOne.run.perSecond / bareOne.run.perSecond,
+            transactionOneToBare: txOne.run.perSecond / bareOne.run.perSecond,
+            apiOneP99ToBare: apiOne.run.latency.p99 / bareOne.run.latency.p99,
             statementOneToBare: statementOne.run.perSecond / bareOne.run.perSecond,
             oursSpreadToBare: oursSpread.run.perSecond / bareSpread.run.perSecond,
             oursOneP99ToBare: oursOne.run.latency.p99 / bareOne.run.latency.p99,

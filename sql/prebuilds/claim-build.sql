@@ -1,29 +1,45 @@
--- name: EnqueueClaimBuild
--- Everything a claim does after ClaimPrebuiltWorkspace, in the claim's transaction and in one
--- statement: records the attempt (a hit), inserts the claim build (a start, reason `claim`, build
--- number latest + 1) with its provisioner job and parameters, sends the job-posted and reconcile
--- NOTIFYs (delivered at commit), and returns the claimed workspace as the workspace view shows it
--- (sql/workspaces/view.sql) with the new build as its latest, plus the job and build rows.
+-- name: ClaimPrebuiltWorkspaceWithBuild
+-- A claim as the API makes it when the preset has prebuilds, in ONE statement that runs on its
+-- own (autocommit): ClaimPrebuiltWorkspace (included below, unchanged) moves a ready prebuild to
+-- the new owner; in the same statement the attempt is recorded as a hit, the claim build (a
+-- start, reason `claim`, build number latest + 1) is inserted with its provisioner job and
+-- parameters, the job-posted and reconcile NOTIFYs are sent (delivered at commit), and the
+-- claimed workspace comes back as the workspace view shows it (sql/workspaces/view.sql) with the
+-- new build as its latest, plus the job and build rows. No row when there is no prebuild to
+-- claim: nothing is written, and the caller takes the general path (a transaction that claims or
+-- creates, and records the attempt).
 --
--- It writes the same rows as enqueueWorkspaceBuild (src/jobs/enqueue.ts) would for the claimed
--- workspace. The caller passes what the request resolved (version, preset, template, the job's
--- input without its workspace-dependent fields); the statement checks those assumptions against
--- the workspace as the claim left it: not deleted, of :template_id, latest build on :version_id
--- and not in progress, :preset_id a preset of :version_id. When one does not hold, only the
--- attempt is recorded and no row comes back: the caller then enqueues the general way, which
--- builds what it finds or fails saying why. Template versions never change.
+-- One statement instead of a transaction (BEGIN, claim, build, COMMIT) because the claimed row
+-- stays locked until commit, and 32 claimers of one pool skip every locked row: the two extra
+-- round trips and the client's per-transaction work were what kept claims on one preset under
+-- 0.8x of the bare statement (BENCHMARKS.md).
+--
+-- It writes the rows enqueueWorkspaceBuild (src/jobs/enqueue.ts) would for the claimed
+-- workspace. The caller passes what the request resolved (template, version, preset, the job's
+-- input without its workspace-dependent fields). The claim can only take a prebuild whose latest
+-- build is a succeeded start of the preset's version, and that version must be active: so the
+-- claimed workspace is of :template_id on :version_id (the version the preset was resolved on)
+-- and no build of it is in progress. `target` checks it all again; should a check ever fail, the
+-- statement fails as a whole (the guard at the end), so a claim is never committed without its
+-- build.
 --
 -- Parameters, lowest layer first: the previous build's, the preset's, then :parameters.
-WITH attempt AS (
-  INSERT INTO prebuild_claim_attempts (template_id, preset_name, preset_id, at, outcome)
-  VALUES (:template_id::uuid, :preset_name::text, :preset_id::uuid, :now::timestamptz, 'hit')
+WITH claimed AS (
+-- include: ClaimPrebuiltWorkspace
 ),
+attempt AS (
+  INSERT INTO prebuild_claim_attempts (template_id, preset_name, preset_id, at, outcome)
+  SELECT :template_id::uuid, :preset_name::text, :preset_id::uuid, :now::timestamptz, 'hit'
+  FROM claimed
+),
+-- The claimed workspace as the claim left it, with what the build needs, if every assumption
+-- above holds. The latest build is read from the snapshot: the claim does not change builds.
 target AS (
   SELECT
-    w.id, w.name, w.owner_id, u.username AS owner, w.template_id, t.name AS template,
-    w.organization_id, o.name AS organization, w.autostart_schedule, w.next_start_at,
-    w.ttl AS ttl_ms, w.last_used_at, w.dormant_at, w.deleting_at, w.deleted,
-    w.automatic_updates::text, w.created_at,
+    c.id, c.name, c.owner_id, u.username AS owner, c.template_id, t.name AS template,
+    c.organization_id, o.name AS organization, c.autostart_schedule, c.next_start_at,
+    c.ttl AS ttl_ms, c.last_used_at, c.dormant_at, c.deleting_at, c.deleted,
+    c.automatic_updates::text, c.created_at,
     t.allow_user_autostart, t.allow_user_autostop, t.autostart_block_days_of_week,
     t.require_active_version, t.active_version_id,
     p.name AS preset_name,
@@ -39,23 +55,22 @@ target AS (
       WHERE pp.template_version_preset_id = p.id
     ), '{}'::jsonb)
     || :parameters::jsonb AS parameters
-  FROM workspaces w
-  JOIN users u ON u.id = w.owner_id
-  JOIN templates t ON t.id = w.template_id
-  JOIN organizations o ON o.id = w.organization_id
+  FROM claimed c
+  JOIN users u ON u.id = c.owner_id
+  JOIN templates t ON t.id = c.template_id
+  JOIN organizations o ON o.id = c.organization_id
   JOIN LATERAL (
     SELECT b.id, b.build_number, b.template_version_id, b.job_id
     FROM workspace_builds b
-    WHERE b.workspace_id = w.id
+    WHERE b.workspace_id = c.id
     ORDER BY b.build_number DESC
     LIMIT 1
   ) lb ON true
   JOIN provisioner_jobs lj ON lj.id = lb.job_id
   JOIN template_version_presets p
     ON p.id = :preset_id::uuid AND p.template_version_id = :version_id::uuid
-  WHERE w.id = :workspace_id::uuid
-    AND NOT w.deleted
-    AND w.template_id = :template_id::uuid
+  WHERE NOT c.deleted
+    AND c.template_id = :template_id::uuid
     AND lb.template_version_id = :version_id::uuid
     AND lj.job_status NOT IN ('pending', 'running', 'canceling')
 ),
@@ -65,11 +80,12 @@ job AS (
   )
   SELECT
     :job_id::uuid, :now::timestamptz, :now::timestamptz, target.organization_id,
-    :initiator_id::uuid, :provisioner::provisioner_type, 'workspace_build',
+    target.owner_id, :provisioner::provisioner_type, 'workspace_build',
     :input::jsonb || jsonb_build_object(
       'workspace_name', target.name,
       'owner_id', target.owner_id,
       'owner_name', target.owner,
+      'workspace_id', target.id,
       'build_number', target.build_number,
       'is_prebuild', target.owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid,
       'template_name', target.template,
@@ -89,7 +105,7 @@ build AS (
   )
   SELECT
     :build_id::uuid, :now::timestamptz, :now::timestamptz, target.id,
-    :version_id::uuid, target.build_number, 'start', :initiator_id::uuid, job.id, 'claim',
+    :version_id::uuid, target.build_number, 'start', target.owner_id, job.id, 'claim',
     :preset_id::uuid
   FROM target
   CROSS JOIN job
@@ -124,7 +140,17 @@ SELECT
   build.template_version_preset_id AS build_preset_id, build.created_at AS build_created_at,
   to_jsonb(job) AS job_row,
   to_jsonb(build) AS build_row
-FROM target
-CROSS JOIN job
-CROSS JOIN build
-CROSS JOIN (SELECT count(*) FROM notified) AS sent;
+FROM claimed
+LEFT JOIN target ON target.id = claimed.id
+LEFT JOIN job ON true
+LEFT JOIN build ON true
+CROSS JOIN (SELECT count(*) FROM notified) AS sent
+-- The guard: a claim without its build fails the whole statement, so neither is committed. SQL
+-- has no RAISE; a failing cast is the error (SQLSTATE 22P02), with this text as its value. CASE
+-- keeps it from being evaluated unless the build is missing.
+WHERE CASE
+  WHEN build.id IS NULL
+    THEN ('claim of workspace ' || claimed.id || ' left without its claim build: not committed')::uuid
+      IS NULL
+  ELSE true
+END;

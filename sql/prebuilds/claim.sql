@@ -77,7 +77,11 @@ RETURNING
   w.autostart_schedule,
   w.next_start_at,
   w.ttl,
-  w.last_used_at;
+  w.last_used_at,
+  w.dormant_at,
+  w.deleting_at,
+  w.deleted,
+  w.automatic_updates;
 
 -- name: LockPrebuildForDelete
 -- The reconciler's ownership re-check before deleting a prebuild, in the transaction that inserts

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 
 import { sqlDir } from '../util/paths.js';
 import { prepareByName } from './prepared.js';
-import { type ParsedQuery, parseQuery, splitNamedQueries } from './sql-text.js';
+import { expandIncludes, type ParsedQuery, parseQuery, splitNamedQueries } from './sql-text.js';
 
 export interface SqlFileQuery extends ParsedQuery {
   /** Path of the file, relative to `sql/`. */
@@ -38,18 +38,24 @@ function listSqlFiles(dir: string): string[] {
 /**
  * Reads every `sql/**\/*.sql` file. A file without `-- name:` lines is one query named by its path
  * (`prebuilds/claim`); a file with them holds one query per name. Names are unique across files.
+ * `-- include: Name` lines are replaced by that query's body (see expandIncludes).
  */
 export function loadSqlQueries(dir: string = sqlDir): Map<string, SqlFileQuery> {
-  const queries = new Map<string, SqlFileQuery>();
+  const bodies = new Map<string, string>();
+  const files = new Map<string, string>();
   for (const path of listSqlFiles(dir)) {
     const file = relative(dir, path).split(sep).join('/');
     const source = readFileSync(path, 'utf8');
     for (const { name, body } of splitNamedQueries(source, file.replace(/\.sql$/, ''))) {
-      const existing = queries.get(name);
-      if (existing)
-        throw new Error(`SQL query "${name}" is defined in ${existing.file} and ${file}`);
-      queries.set(name, { ...parseQuery(name, body), file });
+      const existing = files.get(name);
+      if (existing) throw new Error(`SQL query "${name}" is defined in ${existing} and ${file}`);
+      files.set(name, file);
+      bodies.set(name, body);
     }
+  }
+  const queries = new Map<string, SqlFileQuery>();
+  for (const [name, body] of expandIncludes(bodies)) {
+    queries.set(name, { ...parseQuery(name, body), file: files.get(name) as string });
   }
   return queries;
 }

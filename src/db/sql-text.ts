@@ -33,6 +33,38 @@ export function splitNamedQueries(
   });
 }
 
+const INCLUDE_LINE = /^[ \t]*--[ \t]*include:[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*$/gm;
+
+/**
+ * Replaces every `-- include: QueryName` line of each body with the named query's body (its
+ * final semicolon dropped), so that one statement can be written once and embedded in another,
+ * for example as a CTE (`WITH claimed AS (\n-- include: ClaimPrebuiltWorkspace\n)`). Parameters
+ * are by name, so the including query binds the included one's `:names` too. Includes may nest;
+ * an unknown name or a cycle is an error naming the chain.
+ */
+export function expandIncludes(bodies: ReadonlyMap<string, string>): Map<string, string> {
+  const done = new Map<string, string>();
+  const expand = (name: string, chain: readonly string[]): string => {
+    const cached = done.get(name);
+    if (cached !== undefined) return cached;
+    const body = bodies.get(name) as string;
+    const out = body.replace(INCLUDE_LINE, (_line, included: string) => {
+      const path = [...chain, name];
+      if (path.includes(included)) {
+        throw new Error(`SQL include cycle: ${[...path, included].join(' includes ')}`);
+      }
+      if (!bodies.has(included)) {
+        throw new Error(`SQL query "${name}" includes "${included}", which is not defined`);
+      }
+      return expand(included, path).trim().replace(/;\s*$/, '');
+    });
+    done.set(name, out);
+    return out;
+  };
+  for (const name of bodies.keys()) expand(name, []);
+  return done;
+}
+
 function stripComments(text: string): string {
   return text.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
 }

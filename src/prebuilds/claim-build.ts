@@ -38,6 +38,7 @@ const ClaimBuildRow = WorkspaceViewRow.extend({
 
 /** The job input's fields the statement fills in from the claimed workspace. */
 type FromWorkspace =
+  | 'workspace_id'
   | 'workspace_name'
   | 'owner_id'
   | 'owner_name'
@@ -47,15 +48,18 @@ type FromWorkspace =
   | 'preset_name'
   | 'parameters';
 
-const enqueueClaimBuildQuery = defineQuery<
+const claimWithBuildQuery = defineQuery<
   {
-    workspace_id: string;
+    preset_id: string;
+    new_owner_id: string;
+    new_name: string;
+    autostart_schedule: string | null;
+    next_start_at: Date | null;
+    ttl_ms: number | null;
+    now: Date;
     template_id: string;
     version_id: string;
-    preset_id: string;
     preset_name: string;
-    initiator_id: string;
-    now: Date;
     job_id: string;
     build_id: string;
     provisioner: string;
@@ -68,57 +72,58 @@ const enqueueClaimBuildQuery = defineQuery<
     reconcile_payload: string;
   },
   typeof ClaimBuildRow
->('EnqueueClaimBuild', ClaimBuildRow, { prepared: true });
+>('ClaimPrebuiltWorkspaceWithBuild', ClaimBuildRow, { prepared: true });
 
 export interface ClaimBuild {
+  readonly workspace: ClaimedWorkspace;
   readonly enqueued: EnqueuedBuild;
   /** The claimed workspace as GET /api/v1/workspaces/:id shows it, the claim build its latest. */
   readonly view: WorkspaceViewRow;
 }
 
 /**
- * After a claim, in its transaction: records the hit, inserts the claim build (a start, reason
- * `claim`, initiated by the new owner, the request's preset and parameters over the previous
- * build's) with its job, and NOTIFYs the job-posted and reconcile channels, all in ONE statement
- * that writes the rows enqueueWorkspaceBuild would and returns the workspace view. Null when the
- * claimed workspace is not what the request resolved (another version, a build in progress, ...)
- * or the parameters are invalid: the attempt is then recorded or not, as `recorded` says, and the
- * caller must enqueue through enqueueWorkspaceBuild, which handles every case.
+ * The claim's fast path, in ONE statement run on its own (pass the pool, not a transaction: the
+ * point is that the claimed row is locked only for that statement and its commit). Claims a
+ * ready prebuild of the request's preset for its owner, records the hit, inserts the claim build
+ * (a start, reason `claim`, initiated by the new owner, the request's preset and parameters over
+ * the previous build's) with its job, and NOTIFYs the job-posted and reconcile channels; it
+ * writes the rows enqueueWorkspaceBuild would and returns the workspace view.
+ *
+ * Null when nothing was claimed (no ready prebuild, or the preset's version is no longer
+ * active): nothing is written then, and the caller takes the general path, which records the
+ * attempt. Invalid parameters throw before anything is sent (EnqueueError `invalid_parameter`).
  */
-export async function enqueueClaimBuild(
-  tx: Db,
+export async function claimWithBuild(
+  db: Db,
   request: ResolvedRequest,
-  claimed: ClaimedWorkspace,
   now: Date,
-): Promise<{ readonly built: ClaimBuild | null; readonly recorded: boolean }> {
+): Promise<ClaimBuild | null> {
   const { template, preset, owner } = request;
-  if (!preset) throw new Error('enqueueClaimBuild: the request has no preset');
-  try {
-    checkParameters(request.parameters);
-  } catch {
-    return { built: null, recorded: false };
-  }
+  if (!preset) throw new Error('claimWithBuild: the request has no preset');
+  checkParameters(request.parameters);
   const { version } = template;
   const jobId = randomUUID();
   const buildId = randomUUID();
   const metric = { reason: 'claim', transition: 'start' } as const;
   let row: z.infer<typeof ClaimBuildRow> | null;
   try {
-    row = await enqueueClaimBuildQuery.maybeOne(tx, {
-      workspace_id: claimed.id,
+    row = await claimWithBuildQuery.maybeOne(db, {
+      preset_id: preset.id,
+      new_owner_id: owner.id,
+      new_name: request.name,
+      autostart_schedule: request.autostartSchedule,
+      next_start_at: request.nextStartAt,
+      ttl_ms: request.ttlMs,
+      now,
       template_id: template.id,
       version_id: template.versionId,
-      preset_id: preset.id,
       preset_name: preset.name,
-      initiator_id: owner.id,
-      now,
       job_id: jobId,
       build_id: buildId,
       provisioner: version.provisioner,
       tags: version.tags,
       input: {
         workspace_build_id: buildId,
-        workspace_id: claimed.id,
         transition: 'start',
         reason: 'claim',
         template_id: template.id,
@@ -145,11 +150,23 @@ export async function enqueueClaimBuild(
     countEnqueued(metric, version.provisioner, 'failed');
     throw error;
   }
-  if (!row) return { built: null, recorded: true };
+  if (!row) return null;
   countEnqueued(metric, version.provisioner, 'success');
   const { job_row: job, build_row: build, ...view } = row;
   return {
-    built: { enqueued: { build, job: { ...job, status: job.job_status } }, view },
-    recorded: true,
+    workspace: {
+      id: view.id,
+      name: view.name,
+      owner_id: view.owner_id,
+      organization_id: view.organization_id,
+      template_id: view.template_id,
+      created_at: view.created_at,
+      autostart_schedule: view.autostart_schedule,
+      next_start_at: view.next_start_at,
+      ttl: view.ttl_ms,
+      last_used_at: view.last_used_at,
+    },
+    enqueued: { build, job: { ...job, status: job.job_status } },
+    view,
   };
 }

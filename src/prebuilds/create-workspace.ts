@@ -14,7 +14,7 @@ import {
   type WorkspaceViewRow,
 } from '../workspaces/view.js';
 import { ClaimedRow, type ClaimedWorkspace, claimPrebuiltWorkspace } from './claim.js';
-import { enqueueClaimBuild } from './claim-build.js';
+import { claimWithBuild } from './claim-build.js';
 import {
   type CreateWorkspaceInput,
   type ResolvedRequest,
@@ -59,14 +59,15 @@ export interface CreateOptions {
 }
 
 /**
- * Creates a workspace for a user. When the chosen preset has a ready, unexpired prebuild on the
- * template's active version, it is claimed: ONE statement moves it to the owner (name, autostart
- * and next start, TTL, last_used_at = now; dormant/deleting cleared), and ONE more inserts the
- * claim build (a start, reason `claim`, initiated by the new owner, preset kept) in the same
- * transaction and NOTIFYs the reconcilers so the pool is replenished at once. Otherwise a
- * new workspace and its start build are created. Either way the request gets a workspace.
- * For a preset with prebuilds, the attempt (hit or miss) is recorded in the same transaction
- * (prebuild_claim_attempts: the autoscaler's demand).
+ * Creates a workspace for a user. When the chosen preset has prebuilds, the request first tries
+ * the claim's fast path: ONE statement on its own (no transaction around it) moves a ready,
+ * unexpired prebuild on the template's active version to the owner (name, autostart and next
+ * start, TTL, last_used_at = now; dormant/deleting cleared), records the hit, inserts the claim
+ * build (a start, reason `claim`, initiated by the new owner, preset kept) with its job, and
+ * NOTIFYs the daemons and the reconcilers so the pool is replenished at once (claimWithBuild).
+ * When it claims nothing, one transaction claims (should a prebuild have become ready since) or
+ * creates a new workspace and its start build, and records the attempt (hit or miss) in
+ * prebuild_claim_attempts, the autoscaler's demand. Either way the request gets a workspace.
  */
 export async function createWorkspace(
   db: Db,
@@ -77,7 +78,9 @@ export async function createWorkspace(
   const started = performance.now();
   const request = await resolveCreateRequest(db, input, now);
   try {
-    const created = await withTransaction(db, {}, (tx) => claimOrCreate(tx, request, now));
+    const created =
+      (await fastClaim(db, request, now)) ??
+      (await withTransaction(db, {}, (tx) => claimOrCreate(tx, request, now)));
     record(created, options.metrics, performance.now() - started);
     return created;
   } catch (error) {
@@ -91,6 +94,16 @@ export async function createWorkspace(
     }
     throw error;
   }
+}
+
+async function fastClaim(
+  db: Db,
+  request: ResolvedRequest,
+  now: Date,
+): Promise<CreatedWorkspace | null> {
+  if (!request.preset?.hasPrebuilds) return null;
+  const built = await claimWithBuild(db, request, now);
+  return built && { request, claimed: true, ...built };
 }
 
 async function claimOrCreate(
@@ -109,20 +122,13 @@ async function claimOrCreate(
       ttlMs: request.ttlMs,
       now,
     });
-    // The hot path: one more statement records the hit and enqueues the claim build.
-    const fast = claimed ? await enqueueClaimBuild(tx, request, claimed, now) : null;
-    if (claimed && fast?.built) {
-      return { request, claimed: true, workspace: claimed, ...fast.built };
-    }
-    if (!fast?.recorded) {
-      await recordClaimAttempt(tx, {
-        templateId: template.id,
-        presetName: preset.name,
-        presetId: preset.id,
-        at: now,
-        outcome: claimed ? 'hit' : 'miss',
-      });
-    }
+    await recordClaimAttempt(tx, {
+      templateId: template.id,
+      presetName: preset.name,
+      presetId: preset.id,
+      at: now,
+      outcome: claimed ? 'hit' : 'miss',
+    });
     if (claimed) {
       const enqueued = await enqueueWorkspaceBuild(tx, {
         workspaceId: claimed.id,

@@ -48,7 +48,8 @@ const HOT: Readonly<Record<string, readonly string[]>> = {
   ResolveWorkspaceCreate: ['workspaces_owner_id_name_key'],
   // Only the preset's claimable prebuilds (0012), no per-candidate probe.
   ClaimPrebuiltWorkspace: ['workspaces_claimable'],
-  EnqueueClaimBuild: ['workspaces_pkey', 'workspace_builds_latest'],
+  // The claim and its build in one statement: the same claim, then the claimed row's latest build.
+  ClaimPrebuiltWorkspaceWithBuild: ['workspaces_claimable', 'workspace_builds_latest'],
   EnqueueGetTarget: ['workspaces_pkey', 'workspace_builds_latest'],
   // Provisioner daemons.
   AcquireProvisionerJob: ['provisioner_jobs_pending'],

@@ -10,12 +10,12 @@ import { enqueueWorkspaceBuild } from '../../src/jobs/enqueue.js';
 import { notify } from '../../src/jobs/notify.js';
 import { recordClaimAttempt } from '../../src/autoscaling/claim-history.js';
 import { claimPrebuiltWorkspace } from '../../src/prebuilds/claim.js';
-import { enqueueClaimBuild } from '../../src/prebuilds/claim-build.js';
+import { claimWithBuild } from '../../src/prebuilds/claim-build.js';
 import { resolveCreateRequest } from '../../src/prebuilds/create-request.js';
 import { createdWorkspaceJson, createWorkspace } from '../../src/prebuilds/create-workspace.js';
 import { FakeClock } from '../helpers/clock.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { createBuild, createUser } from '../helpers/fixtures.js';
+import { createUser } from '../helpers/fixtures.js';
 import {
   echoDaemon,
   push,
@@ -27,8 +27,9 @@ import {
 } from './harness.js';
 
 /**
- * The claim's one statement (EnqueueClaimBuild) against the general path it replaces
- * (recordClaimAttempt + enqueueWorkspaceBuild + notify): same rows, same NOTIFYs.
+ * The claim's one statement (ClaimPrebuiltWorkspaceWithBuild) against the general path
+ * (claimPrebuiltWorkspace + recordClaimAttempt + enqueueWorkspaceBuild + notify in a
+ * transaction): same rows, same NOTIFYs; and all or nothing when it cannot complete.
  */
 
 const db = useTestDatabase();
@@ -101,6 +102,60 @@ afterAll(async () => {
 const Id = z.object({ id: z.string() });
 
 describe('the claim build statement', () => {
+  // First: waitForIdle below waits for every job of the database, and later tests leave some.
+  it('claims nothing when the statement fails: a taken name, or a claim it cannot build', async () => {
+    const name = uniqueName('cb-fail');
+    const { templateId, presets } = await push(
+      db,
+      templateYaml(name, [{ name: 'warm', instances: 1 }]),
+    );
+    const daemon = await echoDaemon(db, clock);
+    try {
+      await reconcilerFor(db, clock).reconcileOnce();
+      await waitForIdle(db.pool);
+    } finally {
+      await daemon.stop();
+    }
+    const [prebuild] = await readyPrebuilds(db.pool, presets.warm as string);
+    if (!prebuild) throw new Error('no ready prebuild');
+    const owner = await createUser(db.pool);
+    const input = { owner, template: name, preset: 'warm', name: 'dev' };
+    const request = await resolveCreateRequest(db.pool, input, clock.now());
+    await listener.drain();
+    const untouched = async () => {
+      expect(await readyPrebuilds(db.pool, presets.warm as string)).toEqual([prebuild]);
+      expect(await attempts(templateId)).toEqual([]);
+      expect(await listener.take(0)).toEqual([]);
+    };
+
+    // The owner took the name after the request was resolved: the claim's UPDATE fails.
+    await db.pool.query(sql.unsafe`
+      INSERT INTO workspaces (owner_id, organization_id, template_id, name, automatic_updates)
+      SELECT ${owner}, organization_id, id, 'dev', 'never' FROM templates WHERE id = ${templateId}`);
+    await expect(claimWithBuild(db.pool, request, clock.now())).rejects.toMatchObject({
+      cause: { constraint: 'workspaces_owner_id_name_key' },
+    });
+    await untouched();
+
+    // A request whose version is not the preset's: the claim would succeed, its build cannot be
+    // written, and the guard fails the statement, the claim with it.
+    const wrong = {
+      ...request,
+      name: 'dev2',
+      template: { ...request.template, versionId: '00000000-0000-4000-8000-000000000001' },
+    };
+    await expect(claimWithBuild(db.pool, wrong, clock.now())).rejects.toThrow(
+      /left without its claim build: not committed/,
+    );
+    await untouched();
+
+    // Invalid parameters are refused before anything is sent.
+    await expect(
+      claimWithBuild(db.pool, { ...request, parameters: { '': 'x' } }, clock.now()),
+    ).rejects.toThrow(/parameters: name "" must be 1 to 128 characters/);
+    await untouched();
+  });
+
   it('writes and notifies what the general enqueue would, and answers what GET shows', async () => {
     const name = uniqueName('cb');
     const { templateId, versionId, presets } = await push(
@@ -191,6 +246,18 @@ describe('the claim build statement', () => {
     expect(created.workspace.id).toBe(prebuild.id);
     const fast = await written(db.pool, prebuild.id, templateId);
     expect(fast).toEqual(general);
+    // The build-state cache (migration 0012's triggers) followed the build the statement wrote
+    // after the claim it made: the workspace is no longer claimable.
+    expect(
+      await db.pool.one(sql.type(Cache)`
+        SELECT owner_id, latest_build_id, latest_build_status::text, latest_agents_ready
+        FROM workspaces WHERE id = ${prebuild.id}`),
+    ).toEqual({
+      owner_id: owner,
+      latest_build_id: created.enqueued.build.id,
+      latest_build_status: null,
+      latest_agents_ready: false,
+    });
     expect(fast.parameters).toEqual({ dotfiles: 'git', editor: 'vim', region: 'us', size: 's' });
     expect(fast.job).toMatchObject({
       provisioner: 'echo',
@@ -217,54 +284,35 @@ describe('the claim build statement', () => {
     );
   });
 
-  it('leaves the build to the general enqueue when the workspace is not what was resolved', async () => {
-    const name = uniqueName('cb-miss');
-    const { templateId, versionId, presets } = await push(
-      db,
-      templateYaml(name, [{ name: 'warm', instances: 1 }]),
-    );
+  it('writes nothing when there is no prebuild; the general path then records the miss', async () => {
+    const name = uniqueName('cb-empty');
+    const { templateId } = await push(db, templateYaml(name, [{ name: 'warm', instances: 1 }]));
     const owner = await createUser(db.pool);
     await listener.drain();
-    const request = await resolveCreateRequest(
-      db.pool,
-      { owner, template: name, preset: 'warm', name: 'busy' },
-      clock.now(),
-    );
-    // A workspace whose latest build is still running.
-    const workspaceId = (
-      await db.pool.one(sql.type(Id)`
-        INSERT INTO workspaces (owner_id, organization_id, template_id, name, automatic_updates)
-        SELECT ${owner}, organization_id, id, 'busy', 'never' FROM templates WHERE id = ${templateId}
-        RETURNING id`)
-    ).id;
-    await createBuild(db.pool, {
-      workspaceId,
-      versionId,
-      initiatorId: owner,
-      presetId: presets.warm,
-      jobState: 'running',
-    });
-    const claimed = {
-      id: workspaceId,
-      name: 'busy',
-      owner_id: owner,
-      organization_id: request.template.organizationId,
-      template_id: templateId,
-      created_at: clock.now(),
-      autostart_schedule: null,
-      next_start_at: null,
-      ttl: null,
-      last_used_at: clock.now(),
-    };
-    const result = await withTransaction(db.pool, {}, async (tx) => {
-      const out = await enqueueClaimBuild(tx, request, claimed, clock.now());
-      const builds = await tx.oneFirst(
-        sql.type(z.object({ n: z.number() }))`
-          SELECT count(*)::int AS n FROM workspace_builds WHERE workspace_id = ${workspaceId}`,
-      );
-      return { out, builds };
-    });
-    expect(result).toEqual({ out: { built: null, recorded: true }, builds: 1 });
+    const input = { owner, template: name, preset: 'warm', name: 'dev' };
+    const request = await resolveCreateRequest(db.pool, input, clock.now());
+    expect(request.preset?.hasPrebuilds).toBe(true);
+
+    expect(await claimWithBuild(db.pool, request, clock.now())).toBeNull();
+    expect(await attempts(templateId)).toEqual([]);
     expect(await listener.take(0)).toEqual([]);
+
+    const created = await createWorkspace(db.pool, input, clock.now());
+    expect(created.claimed).toBe(false);
+    expect(await attempts(templateId)).toEqual(['miss']);
   });
 });
+
+const Outcome = z.object({ outcome: z.string() });
+const Cache = z.object({
+  owner_id: z.string(),
+  latest_build_id: z.string().nullable(),
+  latest_build_status: z.string().nullable(),
+  latest_agents_ready: z.boolean(),
+});
+
+async function attempts(templateId: string): Promise<string[]> {
+  const rows = await db.pool.any(sql.type(Outcome)`
+    SELECT outcome::text FROM prebuild_claim_attempts WHERE template_id = ${templateId} ORDER BY id`);
+  return rows.map((r) => r.outcome);
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { parseQuery, splitNamedQueries } from '../../src/db/sql-text.js';
+import { expandIncludes, parseQuery, splitNamedQueries } from '../../src/db/sql-text.js';
 
 describe('parseQuery', () => {
   it('turns :names into positional parameters, reusing the number of a repeated name', () => {
@@ -47,5 +47,47 @@ describe('splitNamedQueries', () => {
     expect(() => splitNamedQueries('SELECT 0;\n-- name: One\nSELECT 1;', 'f')).toThrow(
       /before the first "-- name:" line/,
     );
+  });
+});
+
+describe('expandIncludes', () => {
+  it('embeds a query in another, without its semicolon, parameters bound by name', () => {
+    const bodies = new Map([
+      ['Claim', '\n-- the claim\nUPDATE t SET a = :a WHERE id = :id\nRETURNING id;\n'],
+      ['WithBuild', '\nWITH c AS (\n  -- include: Claim\n)\nINSERT INTO b SELECT id, :a FROM c;\n'],
+    ]);
+    const out = expandIncludes(bodies);
+    expect(out.get('WithBuild')).toBe(
+      '\nWITH c AS (\n-- the claim\nUPDATE t SET a = :a WHERE id = :id\nRETURNING id\n)\nINSERT INTO b SELECT id, :a FROM c;\n',
+    );
+    expect(out.get('Claim')).toBe(bodies.get('Claim'));
+    expect(parseQuery('WithBuild', out.get('WithBuild') as string).params).toEqual(['a', 'id']);
+  });
+
+  it('expands nested includes and leaves other comments alone', () => {
+    const out = expandIncludes(
+      new Map([
+        ['A', 'SELECT 1'],
+        ['B', '-- include: A\n-- includes nothing: just a comment'],
+        ['C', 'SELECT * FROM (\n-- include: B\n) x'],
+      ]),
+    );
+    expect(out.get('C')).toBe(
+      'SELECT * FROM (\nSELECT 1\n-- includes nothing: just a comment\n) x',
+    );
+  });
+
+  it('names an unknown query and a cycle', () => {
+    expect(() => expandIncludes(new Map([['A', '-- include: Nope']]))).toThrow(
+      'SQL query "A" includes "Nope", which is not defined',
+    );
+    expect(() =>
+      expandIncludes(
+        new Map([
+          ['A', '-- include: B'],
+          ['B', '-- include: A'],
+        ]),
+      ),
+    ).toThrow('SQL include cycle: A includes B includes A');
   });
 });
