@@ -22,6 +22,16 @@ import type { BenchRow, BenchSuite } from './types.js';
 
 const CLAIMERS = 32;
 const SPREAD_PRESETS = 100;
+/** Rounds of every variant: `--runs`, at most this many. */
+const MAX_ROUNDS = 5;
+
+/** The round with the median rate (the lower middle one of an even count). */
+function medianVariant(rounds: readonly Variant[]): Variant {
+  const sorted = [...rounds].sort((a, b) => a.run.perSecond - b.run.perSecond);
+  const chosen = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (!chosen) throw new Error('no rounds measured');
+  return { ...chosen, rounds: rounds.map((v) => v.run.perSecond) };
+}
 
 /** Claims per measured variant: enough for a steady rate, pools fresh for every variant. */
 export function claimsPerRun(workspaces: number): number {
@@ -66,6 +76,8 @@ export async function checkClaims(
 
 interface Variant {
   readonly name: string;
+  /** Claims/s of every round of this variant, in the order run (on the median one). */
+  readonly rounds?: readonly number[];
   readonly pools: ClaimPools;
   readonly run: ConcurrentRun;
   readonly check: ClaimCheck;
@@ -100,7 +112,7 @@ const per = (ms: number | null, n: number) =>
 export const claims: BenchSuite = {
   name: 'claims',
   description: `${CLAIMERS} concurrent claimers until the pool is empty, vs the bare statement`,
-  async run({ url, shape }) {
+  async run({ url, shape, runs }) {
     const total = claimsPerRun(shape.workspaces);
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
@@ -115,17 +127,7 @@ export const claims: BenchSuite = {
           `SELECT id FROM users WHERE NOT is_system ORDER BY username LIMIT ${CLAIMERS}`,
         )
       ).rows.map((r) => r.id);
-      const pools = {
-        bareOne: await createClaimPools(admin, 'cb-bare-one', 1, total),
-        statementOne: await createClaimPools(admin, 'cb-stmt-one', 1, total),
-        statementTxOne: await createClaimPools(admin, 'cb-stmt-tx-one', 1, total),
-        oursOne: await createClaimPools(admin, 'cb-ours-one', 1, total),
-        apiOne: await createClaimPools(admin, 'cb-api-one', 1, total),
-        txOne: await createClaimPools(admin, 'cb-tx-one', 1, total),
-        bareSpread: await createClaimPools(admin, 'cb-bare-spread', SPREAD_PRESETS, total / 100),
-        oursSpread: await createClaimPools(admin, 'cb-ours-spread', SPREAD_PRESETS, total / 100),
-        explain: await createClaimPools(admin, 'cb-explain', 1, 100),
-      };
+      const explainPool = await createClaimPools(admin, 'cb-explain', 1, 100);
       await settle(admin);
       // slonik opens connections lazily and closes idle ones after 10 s: open all before timing.
       const warm = () =>
@@ -239,42 +241,83 @@ export const claims: BenchSuite = {
         };
       };
 
-      const bareOne = await measure('bare, one preset', pools.bareOne, bare(pools.bareOne));
-      const oursOne = await measure(
-        'ours (claim statement through the pool), one preset',
-        pools.oursOne,
-        ours(pools.oursOne),
-      );
-      const apiOne = await measure(
-        'ours as the API (claim and build in one statement), one preset',
-        pools.apiOne,
-        await resolved(pools.apiOne),
-      );
-      const txOne = await measure(
-        'ours in a transaction (BEGIN, claim, COMMIT), one preset',
-        pools.txOne,
-        inTransaction(pools.txOne),
-      );
-      const statementOne = await measure(
-        'statement, one preset',
-        pools.statementOne,
-        statement(pools.statementOne),
-      );
-      const statementTxOne = await measure(
-        'statement in BEGIN/COMMIT, one preset',
-        pools.statementTxOne,
-        statementTx(pools.statementTxOne),
-      );
-      const bareSpread = await measure(
-        'bare, 100 presets',
-        pools.bareSpread,
-        bare(pools.bareSpread),
-      );
-      const oursSpread = await measure(
-        'ours as the API, 100 presets',
-        pools.oursSpread,
-        await resolved(pools.oursSpread),
-      );
+      // Every variant once per round, on pools created for the round (then VACUUM ANALYZE), in
+      // an order rotated each round; the figures are the median round's. A single run of a few
+      // seconds moved by up to 1.5x between identical variants (BENCHMARKS.md).
+      type Claim = (worker: number, index: number, k: number) => Promise<string | undefined>;
+      const specs: {
+        readonly key: string;
+        readonly name: string;
+        readonly presets: number;
+        readonly make: (pools: ClaimPools) => Claim | Promise<Claim>;
+      }[] = [
+        { key: 'bare-one', name: 'bare, one preset', presets: 1, make: bare },
+        { key: 'stmt-one', name: 'statement, one preset', presets: 1, make: statement },
+        {
+          key: 'stmt-tx-one',
+          name: 'statement in BEGIN/COMMIT, one preset',
+          presets: 1,
+          make: statementTx,
+        },
+        {
+          key: 'ours-one',
+          name: 'ours (claim statement through the pool), one preset',
+          presets: 1,
+          make: ours,
+        },
+        {
+          key: 'api-one',
+          name: 'ours as the API (claim and build in one statement), one preset',
+          presets: 1,
+          make: resolved,
+        },
+        {
+          key: 'tx-one',
+          name: 'ours in a transaction (BEGIN, claim, COMMIT), one preset',
+          presets: 1,
+          make: inTransaction,
+        },
+        { key: 'bare-spread', name: 'bare, 100 presets', presets: SPREAD_PRESETS, make: bare },
+        {
+          key: 'api-spread',
+          name: 'ours as the API, 100 presets',
+          presets: SPREAD_PRESETS,
+          make: resolved,
+        },
+      ];
+      const rounds = Math.max(1, Math.min(MAX_ROUNDS, runs));
+      const measured = new Map<string, Variant[]>(specs.map((spec) => [spec.key, []]));
+      for (let round = 0; round < rounds; round++) {
+        const pools = new Map<string, ClaimPools>();
+        for (const spec of specs) {
+          pools.set(
+            spec.key,
+            await createClaimPools(
+              admin,
+              `cb-${spec.key}-r${round}`,
+              spec.presets,
+              total / spec.presets,
+            ),
+          );
+        }
+        await settle(admin);
+        for (let i = 0; i < specs.length; i++) {
+          const spec = specs[(i + round) % specs.length] as (typeof specs)[number];
+          const roundPools = pools.get(spec.key) as ClaimPools;
+          const variant = await measure(spec.name, roundPools, await spec.make(roundPools));
+          measured.get(spec.key)?.push(variant);
+        }
+      }
+      const all = [...measured.values()].flat();
+      const median = (key: string) => medianVariant(measured.get(key) ?? []);
+      const bareOne = median('bare-one');
+      const statementOne = median('stmt-one');
+      const statementTxOne = median('stmt-tx-one');
+      const oursOne = median('ours-one');
+      const apiOne = median('api-one');
+      const txOne = median('tx-one');
+      const bareSpread = median('bare-spread');
+      const oursSpread = median('api-spread');
       // Where an uncontended claim goes on the server: both statements under EXPLAIN ANALYZE
       // (rolled back), on a fresh pool of their own.
       const explain = async (text: string, values: unknown[]) => {
@@ -296,13 +339,13 @@ export const claims: BenchSuite = {
         }
       };
       const explainOurs = boundQuery('ClaimPrebuiltWorkspace', {
-        ...claimValues(pools.explain, 0, 0, 0),
+        ...claimValues(explainPool, 0, 0, 0),
         new_name: 'cb-explain-x',
       });
       // Twice each: the first pays for the session's catalog caches.
       await explain(explainOurs.text, explainOurs.values);
       const explainedOurs = await explain(explainOurs.text, explainOurs.values);
-      const bareValues = [owner(0), 'cb-explain-y', pools.explain.templateIds[0]];
+      const bareValues = [owner(0), 'cb-explain-y', explainPool.templateIds[0]];
       await explain(BARE_CLAIM, bareValues);
       const explainedBare = await explain(BARE_CLAIM, bareValues);
       const fmt = (e: typeof explainedOurs) =>
@@ -314,7 +357,9 @@ export const claims: BenchSuite = {
             reference
               ? ` (${ratio(v.run.perSecond, reference.run.perSecond)} rate, ${ratio(v.run.latency.p99, reference.run.latency.p99)} p99)`
               : ''
-          }; CPU/claim ${v.cpuPerClaim.postgresMs ?? '?'} PG + ${v.cpuPerClaim.nodeMs} Node ms`,
+          }; CPU/claim ${v.cpuPerClaim.postgresMs ?? '?'} PG + ${v.cpuPerClaim.nodeMs} Node ms${
+            v.rounds && v.rounds.length > 1 ? `; rounds ${v.rounds.join(' / ')}/s` : ''
+          }`,
         },
       ];
       const variants = [
@@ -327,7 +372,7 @@ export const claims: BenchSuite = {
         bareSpread,
         oursSpread,
       ];
-      const failed = variants.filter((v) => !v.check.ok);
+      const failed = all.filter((v) => !v.check.ok);
       return {
         rows: [
           ...line(bareOne),
@@ -343,7 +388,7 @@ export const claims: BenchSuite = {
             value: `${fmt(explainedOurs)} | ${fmt(explainedBare)}`,
           },
           {
-            metric: `double-claim check (${variants.length} runs of ${total})`,
+            metric: `double-claim check (${all.length} runs of ${total})`,
             value:
               failed.length === 0
                 ? `OK: every run ${total} distinct, 0 double, 0 wrong owner`
@@ -354,8 +399,10 @@ export const claims: BenchSuite = {
           claimers: CLAIMERS,
           claimsPerRun: total,
           spreadPresets: SPREAD_PRESETS,
+          rounds,
           variants: variants.map((v) => ({
             name: v.name,
+            rounds: v.rounds,
             run: v.run,
             check: v.check,
             cpuPerClaim: v.cpuPerClaim,
