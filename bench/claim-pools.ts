@@ -123,6 +123,26 @@ export async function settle(client: pg.Client): Promise<void> {
   );
 }
 
+/**
+ * The same starting line for every measured variant, taken untimed just before it: a VACUUM of
+ * the tables claims write (the previous variant's claimed rows leave dead tuples and index
+ * entries, and autovacuum starting on them mid-run took a core of the two), then a CHECKPOINT
+ * (each run then pays the full-page writes of the pages it touches first, instead of whichever
+ * run a timed checkpoint happened to fall on). With pgbench on fresh pools this took the claim
+ * statement's spread from 0.45x-1.4x of bare to 0.9x-1.2x (BENCHMARKS.md). CHECKPOINT needs a
+ * superuser or pg_checkpoint: without it only the VACUUM runs.
+ */
+export async function quiesce(client: pg.Client): Promise<{ readonly checkpoint: boolean }> {
+  await client.query('VACUUM workspaces, workspace_builds, provisioner_jobs, workspace_agents');
+  try {
+    await client.query('CHECKPOINT');
+    return { checkpoint: true };
+  } catch (error) {
+    if ((error as { code?: string }).code === '42501') return { checkpoint: false };
+    throw error;
+  }
+}
+
 /** Who owns each pool workspace now (for the double-claim check). */
 export async function poolOwners(
   client: pg.Client,

@@ -8,7 +8,7 @@ import { claimPrebuiltWorkspace } from '../../src/prebuilds/claim.js';
 import { claimWithBuild } from '../../src/prebuilds/claim-build.js';
 import { type ResolvedRequest, resolveCreateRequest } from '../../src/prebuilds/create-request.js';
 import { cpuMeter } from '../cpu.js';
-import { type ClaimPools, createClaimPools, poolOwners, settle } from '../claim-pools.js';
+import { type ClaimPools, createClaimPools, poolOwners, quiesce, settle } from '../claim-pools.js';
 import {
   boundQuery,
   closeClients,
@@ -137,6 +137,7 @@ export const claims: BenchSuite = {
           ),
         );
       const meter = cpuMeter(admin);
+      const checkpoints: boolean[] = [];
       const owner = (worker: number) => owners[worker % owners.length] as string;
       const pick = (pools: ClaimPools, index: number) => index % pools.presetIds.length;
 
@@ -146,6 +147,7 @@ export const claims: BenchSuite = {
         claim: (worker: number, index: number, k: number) => Promise<string | undefined>,
       ): Promise<Variant> => {
         const claimed: Claimed[] = [];
+        checkpoints.push((await quiesce(admin)).checkpoint);
         await warm();
         await meter.start();
         const run = await runConcurrently(CLAIMERS, total, async (worker, index) => {
@@ -383,6 +385,12 @@ export const claims: BenchSuite = {
           ...line(txOne, bareOne),
           ...line(bareSpread),
           ...line(oursSpread, bareSpread),
+          {
+            metric: 'before each variant (untimed)',
+            value: checkpoints.every(Boolean)
+              ? 'VACUUM and CHECKPOINT'
+              : 'VACUUM only (CHECKPOINT needs superuser or pg_checkpoint)',
+          },
           {
             metric: 'uncontended, EXPLAIN ANALYZE: planning / execution, buffers: ours | bare',
             value: `${fmt(explainedOurs)} | ${fmt(explainedBare)}`,
