@@ -1,3 +1,5 @@
+import { Agent, request as httpRequest } from 'node:http';
+
 import pg from 'pg';
 import { sql } from 'slonik';
 
@@ -11,7 +13,7 @@ import { createRegistry } from '../../src/metrics/registry.js';
 import { createdWorkspaceJson, createWorkspace } from '../../src/prebuilds/create-workspace.js';
 import { prebuildsFeature } from '../../src/prebuilds/feature.js';
 import { DEFAULT_POOL_SIZE } from '../../src/service/controller.js';
-import { type ClaimPools, createClaimPools, settle } from '../claim-pools.js';
+import { type ClaimPools, createClaimPools, quiesce, settle } from '../claim-pools.js';
 import { boundQuery, closeClients, openClients, ratio, runConcurrently } from '../concurrent.js';
 import { cpuMeter } from '../cpu.js';
 import { BARE_CLAIM } from '../references.js';
@@ -25,15 +27,63 @@ import { type Claimed, checkClaims, claimsPerRun } from './claims.js';
 import type { BenchSuite } from './types.js';
 
 const CLIENTS = 32;
+
+/**
+ * One POST through node:http on a keep-alive agent: the load generator shares the server's CPU,
+ * and fetch (undici) spent about 0.7 ms of it per request here, node:http about 0.05 ms.
+ */
+function postJson(
+  agent: Agent,
+  url: string,
+  token: string,
+  payload: unknown,
+): Promise<{ status: number; body: unknown }> {
+  const body = JSON.stringify(payload);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          try {
+            resolve({
+              status: response.statusCode ?? 0,
+              body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
+            });
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+/** Untimed requests first, per path: V8 compiles the route, the schemas and the client. */
+const WARM_UP = 300;
 const TOKEN = 'bench-token';
 
 /**
- * Claims end to end: 32 HTTP clients (keep-alive) POST /api/v1/workspaces against the API served
+ * Claims end to end: 32 HTTP clients (node:http, keep-alive) POST /api/v1/workspaces against the API served
  * in this process (the prebuilds feature's routes, no components started, the controller's
  * default pool of 10 connections), each request resolving owner, template and preset, claiming,
  * inserting the claim build and its job and answering the workspace. Next to it, on fresh pools
  * of their own, the claim statement alone (plain pg client) and the bare statement, at the same
- * concurrency. Then the double-claim check. Clients and server share this process's CPU.
+ * concurrency, and the route's work without HTTP (createWorkspace and the answer). Each variant
+ * starts after quiesce (VACUUM, CHECKPOINT); the two API paths after 300 untimed requests each.
+ * Then the double-claim check. Clients and server share this process's CPU.
  */
 export const httpClaims: BenchSuite = {
   name: 'http-claims',
@@ -48,6 +98,7 @@ export const httpClaims: BenchSuite = {
       maximumPoolSize: DEFAULT_POOL_SIZE,
     });
     const logger = silentLogger();
+    const cleanups: (() => void)[] = [];
     const listener = new Listener(url, logger);
     await listener.start();
     const registry = createRegistry();
@@ -70,6 +121,8 @@ export const httpClaims: BenchSuite = {
     });
     try {
       const base = await app.listen({ host: '127.0.0.1', port: 0 });
+      const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+      cleanups.push(() => agent.destroy());
       const owners = (
         await admin.query<{ id: string }>(
           `SELECT id FROM users WHERE NOT is_system AND status = 'active' ORDER BY username LIMIT ${CLIENTS}`,
@@ -80,6 +133,8 @@ export const httpClaims: BenchSuite = {
         bare: await createClaimPools(admin, 'ch-bare', 1, total),
         statement: await createClaimPools(admin, 'ch-stmt', 1, total),
         http: await createClaimPools(admin, 'ch-http', 1, total),
+        handler: await createClaimPools(admin, 'ch-handler', 1, total),
+        warm: await createClaimPools(admin, 'ch-warm', 1, WARM_UP * 2),
         profile: await createClaimPools(admin, 'ch-profile', 1, 60),
       };
       await settle(admin);
@@ -90,6 +145,7 @@ export const httpClaims: BenchSuite = {
         claim: (worker: number, index: number) => Promise<string | undefined>,
       ) => {
         const claimed: Claimed[] = [];
+        await quiesce(admin);
         await Promise.all(
           Array.from({ length: DEFAULT_POOL_SIZE }, () =>
             pool.connect((c) => c.query(sql.unsafe`SELECT pg_sleep(0.02)`)),
@@ -135,24 +191,48 @@ export const httpClaims: BenchSuite = {
           .then((r) => r.rows[0]?.id);
       });
       let notClaimed = 0;
-      const http = await measure(pools.http, async (worker, index) => {
-        const response = await fetch(`${base}/api/v1/workspaces`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            owner: owner(worker),
-            template: pools.http.templateNames[0],
-            preset: pools.http.presetNames[0],
-            name: `ch-http-${index}`,
-          }),
+      const post = async (worker: number, pools: ClaimPools, name: string) => {
+        const { status, body } = await postJson(agent, `${base}/api/v1/workspaces`, TOKEN, {
+          owner: owner(worker),
+          template: pools.templateNames[0],
+          preset: pools.presetNames[0],
+          name,
         });
-        const body = (await response.json()) as { claimed?: boolean; workspace?: { id: string } };
-        if (response.status !== 201) {
-          throw new Error(`POST /api/v1/workspaces: ${response.status} ${JSON.stringify(body)}`);
+        const answer = body as { claimed?: boolean; workspace?: { id: string } };
+        if (status !== 201) {
+          throw new Error(`POST /api/v1/workspaces: ${status} ${JSON.stringify(body)}`);
         }
-        if (!body.claimed) notClaimed += 1;
-        return body.claimed ? body.workspace?.id : undefined;
-      });
+        if (!answer.claimed) notClaimed += 1;
+        return answer.claimed ? answer.workspace?.id : undefined;
+      };
+      // What the route runs, without HTTP: createWorkspace and the answer, same pool and clients.
+      const handle = (worker: number, pools: ClaimPools, name: string) =>
+        createWorkspace(
+          pool,
+          {
+            owner: owner(worker),
+            template: pools.templateNames[0] as string,
+            preset: pools.presetNames[0],
+            name,
+          },
+          new Date(),
+        ).then(async (created) => {
+          JSON.stringify(await createdWorkspaceJson(pool, created));
+          if (!created.claimed) notClaimed += 1;
+          return created.claimed ? created.workspace.id : undefined;
+        });
+      await runConcurrently(CLIENTS, WARM_UP, (worker, index) =>
+        post(worker, pools.warm, `ch-warm-http-${index}`).then((id) => id !== undefined),
+      );
+      await runConcurrently(CLIENTS, WARM_UP, (worker, index) =>
+        handle(worker, pools.warm, `ch-warm-handler-${index}`).then((id) => id !== undefined),
+      );
+      const http = await measure(pools.http, (worker, index) =>
+        post(worker, pools.http, `ch-http-${index}`),
+      );
+      const handler = await measure(pools.handler, (worker, index) =>
+        handle(worker, pools.handler, `ch-handler-${index}`),
+      );
       // Where an uncontended claim request goes: what the route handler runs (createWorkspace,
       // then the answer's read), one request at a time, every statement timed.
       const PROFILED = 50;
@@ -189,6 +269,7 @@ export const httpClaims: BenchSuite = {
           ['bare', bare],
           ['statement', statement],
           ['http', http],
+          ['handler', handler],
         ] as const
       ).filter(([, v]) => !v.check.ok);
       return {
@@ -201,6 +282,11 @@ export const httpClaims: BenchSuite = {
           {
             metric: `HTTP POST /api/v1/workspaces (pool ${DEFAULT_POOL_SIZE}): claims/s, p50 / p99`,
             value: `${show(http)} (${ratio(http.run.perSecond, statement.run.perSecond)} of the statement, ${ratio(http.run.perSecond, bare.run.perSecond)} of bare)`,
+          },
+          {
+            metric:
+              'the same requests without HTTP (createWorkspace + answer): claims/s, p50 / p99',
+            value: `${show(handler)} (HTTP is ${ratio(http.run.perSecond, handler.run.perSecond)} of it)`,
           },
           {
             metric:
@@ -218,7 +304,7 @@ export const httpClaims: BenchSuite = {
               .join('; ')}`,
           },
           {
-            metric: `double-claim check (3 runs of ${total})`,
+            metric: `double-claim check (4 runs of ${total})`,
             value:
               failed.length === 0 && notClaimed === 0
                 ? `OK: every run ${total} distinct, 0 double, 0 wrong owner; every request claimed`
@@ -232,15 +318,18 @@ export const httpClaims: BenchSuite = {
           bare,
           statement,
           http,
+          handler,
           notClaimed,
           uncontendedRequest: { ms: profileMs, statements, explained },
           ratios: {
             httpToStatement: http.run.perSecond / statement.run.perSecond,
             httpToBare: http.run.perSecond / bare.run.perSecond,
+            httpToHandler: http.run.perSecond / handler.run.perSecond,
           },
         },
       };
     } finally {
+      for (const cleanup of cleanups) cleanup();
       await app.close();
       await listener.stop();
       await pool.end();
