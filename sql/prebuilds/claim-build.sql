@@ -1,7 +1,7 @@
 -- name: ClaimPrebuiltWorkspaceWithBuild
 -- A claim as the API makes it when the preset has prebuilds, in ONE statement that runs on its
--- own (autocommit): ClaimPrebuiltWorkspace (included below, unchanged) moves a ready prebuild to
--- the new owner; in the same statement the attempt is recorded as a hit, the claim build (a
+-- own (autocommit): the claim (ClaimPrebuiltWorkspace's, on the same ClaimCandidate) moves a ready
+-- prebuild to the new owner; in the same statement the attempt is recorded as a hit, the claim build (a
 -- start, reason `claim`, build number latest + 1) is inserted with its provisioner job and
 -- parameters, the job-posted and reconcile NOTIFYs are sent (delivered at commit), and the
 -- claimed workspace comes back as the workspace view shows it (sql/workspaces/view.sql) with the
@@ -24,8 +24,43 @@
 -- build.
 --
 -- Parameters, lowest layer first: the previous build's, the preset's, then :parameters.
+-- The claim: ClaimPrebuiltWorkspace's UPDATE of the candidate it chooses (ClaimCandidate), which
+-- also writes the build-state columns (migration 0012) as they will be once the claim build below
+-- is inserted (its id, a pending start of :version_id for :preset_id, no agents, no deadline).
+-- The insert's trigger (refresh_workspace_build_cache) still computes them and finds nothing to
+-- change, so the row gets one new version instead of two (every index of workspaces written
+-- once). Should they ever differ, the trigger writes what it computed.
 WITH claimed AS (
--- include: ClaimPrebuiltWorkspace
+  UPDATE workspaces w
+  SET
+    owner_id = :new_owner_id::uuid,
+    name = :new_name::text,
+    autostart_schedule = :autostart_schedule::text,
+    next_start_at = :next_start_at::timestamptz,
+    ttl = :ttl_ms::bigint,
+    last_used_at = :now::timestamptz,
+    dormant_at = NULL,
+    deleting_at = NULL,
+    updated_at = :now::timestamptz,
+    autostop_at = NULL,
+    failed_build_at = NULL,
+    latest_build_id = :build_id::uuid,
+    latest_build_transition = 'start',
+    latest_build_version_id = :version_id::uuid,
+    latest_build_status = NULL,
+    latest_build_completed_at = NULL,
+    current_preset_id = :preset_id::uuid,
+    latest_agents_ready = false,
+    failed_deletes = 0
+  WHERE w.id = (
+-- include: ClaimCandidate
+  )
+    AND w.owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
+    AND NOT w.deleted
+  RETURNING
+    w.id, w.name, w.owner_id, w.organization_id, w.template_id, w.created_at,
+    w.autostart_schedule, w.next_start_at, w.ttl, w.last_used_at, w.dormant_at, w.deleting_at,
+    w.deleted, w.automatic_updates
 ),
 attempt AS (
   INSERT INTO prebuild_claim_attempts (template_id, preset_name, preset_id, at, outcome)

@@ -1,5 +1,42 @@
 -- name: ClaimPrebuiltWorkspace
 -- Hands one ready prebuild of the preset to a user in one statement, or returns no row.
+-- The choice of the prebuild is ClaimCandidate, below.
+UPDATE workspaces w
+SET
+  owner_id = :new_owner_id::uuid,
+  name = :new_name::text,
+  autostart_schedule = :autostart_schedule::text,
+  next_start_at = :next_start_at::timestamptz,
+  ttl = :ttl_ms::bigint,
+  last_used_at = :now::timestamptz,
+  dormant_at = NULL,
+  deleting_at = NULL,
+  updated_at = :now::timestamptz
+WHERE w.id = (
+-- include: ClaimCandidate
+)
+  AND w.owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
+  AND NOT w.deleted
+RETURNING
+  w.id,
+  w.name,
+  w.owner_id,
+  w.organization_id,
+  w.template_id,
+  w.created_at,
+  w.autostart_schedule,
+  w.next_start_at,
+  w.ttl,
+  w.last_used_at,
+  w.dormant_at,
+  w.deleting_at,
+  w.deleted,
+  w.automatic_updates;
+
+-- name: ClaimCandidate
+-- The prebuild a claim takes, locked: the id of one ready, unexpired prebuild of :preset_id on
+-- its template's active version, or no row. Included by ClaimPrebuiltWorkspace and
+-- ClaimPrebuiltWorkspaceWithBuild (claim-build.sql) as `WHERE w.id = (...)`.
 --
 -- Candidates: system-owned, not deleted, no reconciler delete under way (deleting_at IS NULL),
 -- latest build a succeeded start of the preset's version, which must be the template's ACTIVE
@@ -19,69 +56,39 @@
 -- snapshot, PostgreSQL re-checks the row's own conditions on the new version (owner_id,
 -- deleting_at and, since 0012, the latest build's state) and skips it; the outer owner check is
 -- the last guard.
-UPDATE workspaces w
-SET
-  owner_id = :new_owner_id::uuid,
-  name = :new_name::text,
-  autostart_schedule = :autostart_schedule::text,
-  next_start_at = :next_start_at::timestamptz,
-  ttl = :ttl_ms::bigint,
-  last_used_at = :now::timestamptz,
-  dormant_at = NULL,
-  deleting_at = NULL,
-  updated_at = :now::timestamptz
-WHERE w.id = (
-  SELECT pw.id
-  FROM workspaces pw
-  WHERE pw.current_preset_id = :preset_id::uuid
-    AND pw.owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
-    AND NOT pw.deleted
-    AND pw.deleting_at IS NULL
-    AND pw.latest_build_transition = 'start'
-    AND pw.latest_build_status = 'succeeded'
-    AND pw.latest_agents_ready
-    -- NULL (no candidate at all) unless the preset is on the active version of a live template.
-    AND pw.latest_build_version_id = (
-      SELECT tv.id
-      FROM template_version_presets p
-      JOIN template_versions tv ON tv.id = p.template_version_id
-      JOIN templates t ON t.id = tv.template_id
-      WHERE p.id = :preset_id::uuid AND t.active_version_id = tv.id AND NOT t.deleted
-    )
-    -- Not expired: created at or after the invalidation and within the TTL.
-    AND pw.created_at >= (
-      SELECT GREATEST(
-        COALESCE(p.last_invalidated_at, '-infinity'::timestamptz),
-        CASE
-          WHEN COALESCE(p.invalidate_after_secs, 0) > 0
-            THEN :now::timestamptz - make_interval(secs => p.invalidate_after_secs)
-          ELSE '-infinity'::timestamptz
-        END)
-      FROM template_version_presets p
-      WHERE p.id = :preset_id::uuid
-    )
-  -- current_preset_id is one value here; naming it lets the index hand rows over in order.
-  ORDER BY pw.current_preset_id, pw.created_at
-  LIMIT 1
-  FOR UPDATE OF pw SKIP LOCKED
-)
-  AND w.owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
-  AND NOT w.deleted
-RETURNING
-  w.id,
-  w.name,
-  w.owner_id,
-  w.organization_id,
-  w.template_id,
-  w.created_at,
-  w.autostart_schedule,
-  w.next_start_at,
-  w.ttl,
-  w.last_used_at,
-  w.dormant_at,
-  w.deleting_at,
-  w.deleted,
-  w.automatic_updates;
+SELECT pw.id
+FROM workspaces pw
+WHERE pw.current_preset_id = :preset_id::uuid
+  AND pw.owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
+  AND NOT pw.deleted
+  AND pw.deleting_at IS NULL
+  AND pw.latest_build_transition = 'start'
+  AND pw.latest_build_status = 'succeeded'
+  AND pw.latest_agents_ready
+  -- NULL (no candidate at all) unless the preset is on the active version of a live template.
+  AND pw.latest_build_version_id = (
+    SELECT tv.id
+    FROM template_version_presets p
+    JOIN template_versions tv ON tv.id = p.template_version_id
+    JOIN templates t ON t.id = tv.template_id
+    WHERE p.id = :preset_id::uuid AND t.active_version_id = tv.id AND NOT t.deleted
+  )
+  -- Not expired: created at or after the invalidation and within the TTL.
+  AND pw.created_at >= (
+    SELECT GREATEST(
+      COALESCE(p.last_invalidated_at, '-infinity'::timestamptz),
+      CASE
+        WHEN COALESCE(p.invalidate_after_secs, 0) > 0
+          THEN :now::timestamptz - make_interval(secs => p.invalidate_after_secs)
+        ELSE '-infinity'::timestamptz
+      END)
+    FROM template_version_presets p
+    WHERE p.id = :preset_id::uuid
+  )
+-- current_preset_id is one value here; naming it lets the index hand rows over in order.
+ORDER BY pw.current_preset_id, pw.created_at
+LIMIT 1
+FOR UPDATE OF pw SKIP LOCKED;
 
 -- name: LockPrebuildForDelete
 -- The reconciler's ownership re-check before deleting a prebuild, in the transaction that inserts

@@ -149,6 +149,50 @@ describe('the claim build statement', () => {
     );
     await untouched();
 
+    // The claim writes the build state the claim build's trigger computes, so the claimed row
+    // gets one new version, not two (the general path's claim and build update it twice). Counted
+    // in transactions that are rolled back.
+    const rowUpdates = (tx: Db) =>
+      tx.oneFirst(sql.type(z.object({ n: z.number() }))`
+        SELECT n_tup_upd::int AS n FROM pg_stat_xact_user_tables WHERE relname = 'workspaces'`);
+    const rolledBack = async (fn: (tx: Db) => Promise<unknown>) => {
+      let n = -1;
+      await withTransaction(db.pool, {}, async (tx) => {
+        if ((await fn(tx)) === null) throw new Error('nothing claimed');
+        n = await rowUpdates(tx);
+        throw rollback;
+      }).catch((error: unknown) => {
+        if (error !== rollback) throw error;
+      });
+      return n;
+    };
+    const rollback = new Error('rollback');
+    const later = { ...request, name: 'dev3' };
+    expect(await rolledBack((tx) => claimWithBuild(tx, later, clock.now()))).toBe(1);
+    expect(
+      await rolledBack(async (tx) => {
+        const claimed = await claimPrebuiltWorkspace(tx, {
+          presetId: presets.warm as string,
+          ownerId: owner,
+          name: 'dev3',
+          autostartSchedule: null,
+          nextStartAt: null,
+          ttlMs: null,
+          now: clock.now(),
+        });
+        if (!claimed) return null;
+        return enqueueWorkspaceBuild(tx, {
+          workspaceId: claimed.id,
+          transition: 'start',
+          reason: 'claim',
+          initiatorId: owner,
+          presetId: presets.warm,
+          now: clock.now(),
+        });
+      }),
+    ).toBe(2);
+    await untouched();
+
     // Invalid parameters are refused before anything is sent.
     await expect(
       claimWithBuild(db.pool, { ...request, parameters: { '': 'x' } }, clock.now()),
