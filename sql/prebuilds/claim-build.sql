@@ -57,6 +57,9 @@ WITH claimed AS (
   )
     AND w.owner_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'::uuid
     AND NOT w.deleted
+    AND w.latest_build_version_id = (
+      SELECT p.template_version_id FROM template_version_presets p WHERE p.id = :preset_id::uuid
+    )
   RETURNING
     w.id, w.name, w.owner_id, w.organization_id, w.template_id, w.created_at,
     w.autostart_schedule, w.next_start_at, w.ttl, w.last_used_at, w.dormant_at, w.deleting_at,
