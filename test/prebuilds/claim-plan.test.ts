@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -71,7 +73,7 @@ async function genericPlan(
 }
 
 describe("the claim's generic plan", () => {
-  it.each(['ClaimCandidate', 'ClaimPrebuiltWorkspace'])(
+  it.each(['ClaimCandidate', 'ClaimPrebuiltWorkspace', 'ClaimPrebuiltWorkspaceWithBuild'])(
     '%s walks workspaces_claimable in order: no sort, no bitmap of the whole pool',
     async (name) => {
       const plan = await genericPlan(name, {
@@ -82,6 +84,20 @@ describe("the claim's generic plan", () => {
         autostart_schedule: null,
         next_start_at: null,
         ttl_ms: null,
+        // The claim build's values: EXPLAIN plans the statement without running it.
+        template_id: randomUUID(),
+        version_id: randomUUID(),
+        preset_name: 'pool',
+        job_id: randomUUID(),
+        build_id: randomUUID(),
+        provisioner: 'echo',
+        tags: '{}',
+        input: '{}',
+        parameters: '{}',
+        job_channel: 'plan',
+        job_payload: '{}',
+        reconcile_channel: 'plan',
+        reconcile_payload: '{}',
       });
       const candidates = plan.filter((n) => n.Alias === 'pw');
       expect(candidates.map((n) => [n['Node Type'], n['Index Name']])).toEqual([
