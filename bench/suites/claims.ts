@@ -106,7 +106,7 @@ const per = (ms: number | null, n: number) =>
  *   when it claims (the claim, its build, job, parameters, attempt and NOTIFYs in one statement);
  * - ours in a transaction: withTransaction + claimPrebuiltWorkspace (BEGIN, claim, COMMIT), the
  *   general path's claim and, before claimWithBuild, the API's.
- * On one preset, and spread over 100 presets (claim i goes to preset i mod 100; there ours is as
+ * On one preset, and spread over 100 presets (claim i goes to preset i mod 100: ours and ours as
  * the API). Then the double-claim check on each. Consumes nothing seeded.
  */
 export const claims: BenchSuite = {
@@ -281,6 +281,12 @@ export const claims: BenchSuite = {
         },
         { key: 'bare-spread', name: 'bare, 100 presets', presets: SPREAD_PRESETS, make: bare },
         {
+          key: 'ours-spread',
+          name: 'ours (claim statement through the pool), 100 presets',
+          presets: SPREAD_PRESETS,
+          make: ours,
+        },
+        {
           key: 'api-spread',
           name: 'ours as the API, 100 presets',
           presets: SPREAD_PRESETS,
@@ -319,7 +325,8 @@ export const claims: BenchSuite = {
       const apiOne = median('api-one');
       const txOne = median('tx-one');
       const bareSpread = median('bare-spread');
-      const oursSpread = median('api-spread');
+      const oursSpread = median('ours-spread');
+      const apiSpread = median('api-spread');
       // Where an uncontended claim goes on the server: both statements under EXPLAIN ANALYZE
       // (rolled back), on a fresh pool of their own.
       const explain = async (text: string, values: unknown[]) => {
@@ -373,6 +380,7 @@ export const claims: BenchSuite = {
         txOne,
         bareSpread,
         oursSpread,
+        apiSpread,
       ];
       const failed = all.filter((v) => !v.check.ok);
       return {
@@ -385,6 +393,7 @@ export const claims: BenchSuite = {
           ...line(txOne, bareOne),
           ...line(bareSpread),
           ...line(oursSpread, bareSpread),
+          ...line(apiSpread, bareSpread),
           {
             metric: 'before each variant (untimed)',
             value: checkpoints.every(Boolean)
@@ -423,6 +432,7 @@ export const claims: BenchSuite = {
             apiOneP99ToBare: apiOne.run.latency.p99 / bareOne.run.latency.p99,
             statementOneToBare: statementOne.run.perSecond / bareOne.run.perSecond,
             oursSpreadToBare: oursSpread.run.perSecond / bareSpread.run.perSecond,
+            apiSpreadToBare: apiSpread.run.perSecond / bareSpread.run.perSecond,
             oursOneP99ToBare: oursOne.run.latency.p99 / bareOne.run.latency.p99,
             oursSpreadP99ToBare: oursSpread.run.latency.p99 / bareSpread.run.latency.p99,
           },
