@@ -13,7 +13,7 @@ import {
 } from '../jobs/enqueue.js';
 import { type BuildJobInput, JobRow } from '../jobs/model.js';
 import { WorkspaceViewRow } from '../workspaces/view.js';
-import type { ClaimedWorkspace } from './claim.js';
+import type { ClaimedWorkspace, ClaimParams } from './claim.js';
 import type { ResolvedRequest } from './create-request.js';
 
 // to_jsonb() writes timestamps as ISO text.
@@ -49,14 +49,7 @@ type FromWorkspace =
   | 'parameters';
 
 const claimWithBuildQuery = defineQuery<
-  {
-    preset_id: string;
-    new_owner_id: string;
-    new_name: string;
-    autostart_schedule: string | null;
-    next_start_at: Date | null;
-    ttl_ms: number | null;
-    now: Date;
+  ClaimParams & {
     template_id: string;
     version_id: string;
     preset_name: string;

@@ -18,18 +18,23 @@ export const ClaimedRow = z.object({
 
 export type ClaimedWorkspace = z.infer<typeof ClaimedRow>;
 
-const claimQuery = defineQuery<
-  {
-    preset_id: string;
-    new_owner_id: string;
-    new_name: string;
-    autostart_schedule: string | null;
-    next_start_at: Date | null;
-    ttl_ms: number | null;
-    now: Date;
-  },
-  typeof ClaimedRow
->('ClaimPrebuiltWorkspace', ClaimedRow, { prepared: true });
+/** The claim's parameters, shared by ClaimPrebuiltWorkspace and ClaimPrebuiltWorkspaceWithBuild. */
+// A type, not an interface: defineQuery's parameters must be assignable to a record.
+export type ClaimParams = {
+  preset_id: string;
+  new_owner_id: string;
+  new_name: string;
+  autostart_schedule: string | null;
+  next_start_at: Date | null;
+  ttl_ms: number | null;
+  now: Date;
+};
+
+const claimQuery = defineQuery<ClaimParams, typeof ClaimedRow>(
+  'ClaimPrebuiltWorkspace',
+  ClaimedRow,
+  { prepared: true },
+);
 
 export interface ClaimRequest {
   readonly presetId: string;

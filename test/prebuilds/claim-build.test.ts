@@ -91,6 +91,19 @@ async function listen(url: string) {
   };
 }
 
+/** A template with one preset `warm` of one prebuild, built and ready (every job run). */
+async function pushWithPool(name: string, parameters: Record<string, string>) {
+  const pushed = await push(db, templateYaml(name, [{ name: 'warm', instances: 1, parameters }]));
+  const daemon = await echoDaemon(db, clock);
+  try {
+    await reconcilerFor(db, clock).reconcileOnce();
+    await waitForIdle(db.pool);
+  } finally {
+    await daemon.stop();
+  }
+  return pushed;
+}
+
 let listener: Awaited<ReturnType<typeof listen>>;
 beforeAll(async () => {
   listener = await listen(db.url);
@@ -105,17 +118,7 @@ describe('the claim build statement', () => {
   // First: waitForIdle below waits for every job of the database, and later tests leave some.
   it('claims nothing when the statement fails: a taken name, or a claim it cannot build', async () => {
     const name = uniqueName('cb-fail');
-    const { templateId, presets } = await push(
-      db,
-      templateYaml(name, [{ name: 'warm', instances: 1 }]),
-    );
-    const daemon = await echoDaemon(db, clock);
-    try {
-      await reconcilerFor(db, clock).reconcileOnce();
-      await waitForIdle(db.pool);
-    } finally {
-      await daemon.stop();
-    }
+    const { templateId, presets } = await pushWithPool(name, {});
     const [prebuild] = await readyPrebuilds(db.pool, presets.warm as string);
     if (!prebuild) throw new Error('no ready prebuild');
     const owner = await createUser(db.pool);
@@ -202,17 +205,10 @@ describe('the claim build statement', () => {
 
   it('writes and notifies what the general enqueue would, and answers what GET shows', async () => {
     const name = uniqueName('cb');
-    const { templateId, versionId, presets } = await push(
-      db,
-      templateYaml(name, [{ name: 'warm', instances: 1, parameters: { region: 'eu', size: 's' } }]),
-    );
-    const daemon = await echoDaemon(db, clock);
-    try {
-      await reconcilerFor(db, clock).reconcileOnce();
-      await waitForIdle(db.pool);
-    } finally {
-      await daemon.stop();
-    }
+    const { templateId, versionId, presets } = await pushWithPool(name, {
+      region: 'eu',
+      size: 's',
+    });
     // Version settings the claim's job carries (once the pool is built: daemons match tags): tags,
     // and an exec config with a key the job drops.
     await db.pool.query(sql.unsafe`
