@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 import { CHANNELS } from '../db/channels.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { type Db, defineQuery } from '../db/sql-files.js';
 import {
   BuildRow,
@@ -140,7 +141,10 @@ export async function claimWithBuild(
       }),
     });
   } catch (error) {
-    countEnqueued(metric, version.provisioner, 'failed');
+    // A name taken since the request was resolved fails the claim itself (a 409), not a build.
+    if (!isUniqueViolation(error, 'workspaces_owner_id_name_key')) {
+      countEnqueued(metric, version.provisioner, 'failed');
+    }
     throw error;
   }
   if (!row) return null;

@@ -1,12 +1,14 @@
 import pg from 'pg';
 import { sql } from 'slonik';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { CHANNELS } from '../../src/db/channels.js';
 import type { Db } from '../../src/db/sql-files.js';
 import { withTransaction } from '../../src/db/tx.js';
 import { enqueueWorkspaceBuild } from '../../src/jobs/enqueue.js';
+import { jobMetricsFor, setDefaultJobMetrics } from '../../src/jobs/metrics.js';
+import { createRegistry } from '../../src/metrics/registry.js';
 import { notify } from '../../src/jobs/notify.js';
 import { recordClaimAttempt } from '../../src/autoscaling/claim-history.js';
 import { claimPrebuiltWorkspace } from '../../src/prebuilds/claim.js';
@@ -111,6 +113,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await listener.end();
 });
+afterEach(() => {
+  setDefaultJobMetrics(undefined);
+});
 
 const Id = z.object({ id: z.string() });
 
@@ -131,6 +136,14 @@ describe('the claim build statement', () => {
       expect(await listener.take(0)).toEqual([]);
     };
 
+    // Enqueue outcomes counted meanwhile: a taken name is the claim's failure, not a build's.
+    const registry = createRegistry();
+    setDefaultJobMetrics(jobMetricsFor(registry));
+    const failedEnqueues = async () =>
+      (await jobMetricsFor(registry).enqueued.get()).values
+        .filter((v) => v.labels.status === 'failed')
+        .reduce((n, v) => n + v.value, 0);
+
     // The owner took the name after the request was resolved: the claim's UPDATE fails.
     await db.pool.query(sql.unsafe`
       INSERT INTO workspaces (owner_id, organization_id, template_id, name, automatic_updates)
@@ -139,6 +152,7 @@ describe('the claim build statement', () => {
       cause: { constraint: 'workspaces_owner_id_name_key' },
     });
     await untouched();
+    expect(await failedEnqueues()).toBe(0);
 
     // A request whose version is not the preset's: the claim would succeed, its build cannot be
     // written, and the guard fails the statement, the claim with it.
@@ -151,6 +165,7 @@ describe('the claim build statement', () => {
       /left without its claim build: not committed/,
     );
     await untouched();
+    expect(await failedEnqueues()).toBe(1);
 
     // The claim writes the build state the claim build's trigger computes, so the claimed row
     // gets one new version, not two (the general path's claim and build update it twice). Counted
