@@ -97,7 +97,10 @@ const per = (ms: number | null, n: number) =>
 /**
  * Claims at 32-way concurrency until the pools are empty, each variant on fresh pools of its own
  * (created together, then VACUUM ANALYZE):
- * - bare: the reference, the least claim statement (bench/references.ts) on a plain pg client;
+ * - bare: the reference, the least claim statement (bench/references.ts) on a plain pg client,
+ *   sent as pgbench sends it by default (parsed and planned on every call);
+ * - bare, prepared: the same statement as a named prepared statement (parsed once per connection,
+ *   then PostgreSQL's cached plan), the stricter reference, since ours is prepared too;
  * - statement: our ClaimPrebuiltWorkspace on a plain pg client (the statement's own cost), then
  *   the same inside BEGIN/COMMIT (what the transaction's two extra round trips cost);
  * - ours: ClaimPrebuiltWorkspace through our pool, on its own (statement + commit, the target's
@@ -174,6 +177,14 @@ export const claims: BenchSuite = {
             `${pools.label}-${index}`,
             pools.templateIds[k],
           ])
+          .then((r) => r.rows[0]?.id);
+      const barePrepared = (pools: ClaimPools) => (worker: number, index: number, k: number) =>
+        (clients[worker] as pg.Client)
+          .query<{ id: string }>({
+            name: 'bench_bare_claim',
+            text: BARE_CLAIM,
+            values: [owner(worker), `${pools.label}-${index}`, pools.templateIds[k]],
+          })
           .then((r) => r.rows[0]?.id);
       const claimValues = (pools: ClaimPools, worker: number, index: number, k: number) => ({
         preset_id: pools.presetIds[k],
@@ -254,6 +265,12 @@ export const claims: BenchSuite = {
         readonly make: (pools: ClaimPools) => Claim | Promise<Claim>;
       }[] = [
         { key: 'bare-one', name: 'bare, one preset', presets: 1, make: bare },
+        {
+          key: 'bare-prep-one',
+          name: 'bare, prepared, one preset',
+          presets: 1,
+          make: barePrepared,
+        },
         { key: 'stmt-one', name: 'statement, one preset', presets: 1, make: statement },
         {
           key: 'stmt-tx-one',
@@ -280,6 +297,12 @@ export const claims: BenchSuite = {
           make: inTransaction,
         },
         { key: 'bare-spread', name: 'bare, 100 presets', presets: SPREAD_PRESETS, make: bare },
+        {
+          key: 'bare-prep-spread',
+          name: 'bare, prepared, 100 presets',
+          presets: SPREAD_PRESETS,
+          make: barePrepared,
+        },
         {
           key: 'ours-spread',
           name: 'ours (claim statement through the pool), 100 presets',
@@ -319,12 +342,14 @@ export const claims: BenchSuite = {
       const all = [...measured.values()].flat();
       const median = (key: string) => medianVariant(measured.get(key) ?? []);
       const bareOne = median('bare-one');
+      const barePreparedOne = median('bare-prep-one');
       const statementOne = median('stmt-one');
       const statementTxOne = median('stmt-tx-one');
       const oursOne = median('ours-one');
       const apiOne = median('api-one');
       const txOne = median('tx-one');
       const bareSpread = median('bare-spread');
+      const barePreparedSpread = median('bare-prep-spread');
       const oursSpread = median('ours-spread');
       const apiSpread = median('api-spread');
       // Where an uncontended claim goes on the server: both statements under EXPLAIN ANALYZE
@@ -359,9 +384,9 @@ export const claims: BenchSuite = {
       const explainedBare = await explain(BARE_CLAIM, bareValues);
       const fmt = (e: typeof explainedOurs) =>
         `${e.planningMs.toFixed(3)} / ${e.executionMs.toFixed(3)} ms, ${e.sharedBuffers} buffers`;
-      const line = (v: Variant, reference?: Variant): BenchRow[] => [
+      const line = (v: Variant, reference?: Variant, to = 'bare'): BenchRow[] => [
         {
-          metric: `${v.name}: claims/s, p50 / p99${reference ? ' (ratio to bare)' : ''}`,
+          metric: `${v.name}: claims/s, p50 / p99${reference ? ` (ratio to ${to})` : ''}`,
           value: `${v.run.perSecond}, ${v.run.latency.median} / ${v.run.latency.p99} ms${
             reference
               ? ` (${ratio(v.run.perSecond, reference.run.perSecond)} rate, ${ratio(v.run.latency.p99, reference.run.latency.p99)} p99)`
@@ -373,12 +398,14 @@ export const claims: BenchSuite = {
       ];
       const variants = [
         bareOne,
+        barePreparedOne,
         statementOne,
         statementTxOne,
         oursOne,
         apiOne,
         txOne,
         bareSpread,
+        barePreparedSpread,
         oursSpread,
         apiSpread,
       ];
@@ -386,14 +413,18 @@ export const claims: BenchSuite = {
       return {
         rows: [
           ...line(bareOne),
+          ...line(barePreparedOne, bareOne),
           ...line(statementOne, bareOne),
           ...line(statementTxOne, bareOne),
           ...line(oursOne, bareOne),
           ...line(apiOne, bareOne),
           ...line(txOne, bareOne),
+          ...line(oursOne, barePreparedOne, 'bare, prepared'),
           ...line(bareSpread),
+          ...line(barePreparedSpread, bareSpread),
           ...line(oursSpread, bareSpread),
           ...line(apiSpread, bareSpread),
+          ...line(oursSpread, barePreparedSpread, 'bare, prepared'),
           {
             metric: 'before each variant (untimed)',
             value: checkpoints.every(Boolean)
@@ -427,11 +458,15 @@ export const claims: BenchSuite = {
           explained: { ours: explainedOurs, bare: explainedBare },
           ratios: {
             oursOneToBare: oursOne.run.perSecond / bareOne.run.perSecond,
+            oursOneToBarePrepared: oursOne.run.perSecond / barePreparedOne.run.perSecond,
+            oursOneP99ToBarePrepared: oursOne.run.latency.p99 / barePreparedOne.run.latency.p99,
+            barePreparedOneToBare: barePreparedOne.run.perSecond / bareOne.run.perSecond,
             apiOneToBare: apiOne.run.perSecond / bareOne.run.perSecond,
             transactionOneToBare: txOne.run.perSecond / bareOne.run.perSecond,
             apiOneP99ToBare: apiOne.run.latency.p99 / bareOne.run.latency.p99,
             statementOneToBare: statementOne.run.perSecond / bareOne.run.perSecond,
             oursSpreadToBare: oursSpread.run.perSecond / bareSpread.run.perSecond,
+            oursSpreadToBarePrepared: oursSpread.run.perSecond / barePreparedSpread.run.perSecond,
             apiSpreadToBare: apiSpread.run.perSecond / bareSpread.run.perSecond,
             oursOneP99ToBare: oursOne.run.latency.p99 / bareOne.run.latency.p99,
             oursSpreadP99ToBare: oursSpread.run.latency.p99 / bareSpread.run.latency.p99,

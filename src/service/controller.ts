@@ -105,6 +105,7 @@ export async function startController(options: StartOptions): Promise<RunningCon
       maximumPoolSize: poolSize,
       statementTimeoutMs: config.databaseStatementTimeout,
       connectTimeoutMs,
+      idleTimeoutMs: config.databasePoolIdleTimeout,
     });
     cleanup.push(() => pool.end());
     const listener = new Listener(database.url, logger, { connectTimeoutMs });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   connectionUrl,
   createDbPool,
+  DEFAULT_IDLE_TIMEOUT_MS,
   UnsafeInteger,
   UnsafeIntegerError,
 } from '../../src/db/pool.js';
@@ -35,7 +36,49 @@ async function sent(fn: () => Promise<unknown>): Promise<string[]> {
   return texts;
 }
 
+const backendPid = sql.type(z.object({ pid: z.number() }))`SELECT pg_backend_pid() AS pid`;
+
 describe('createDbPool', () => {
+  it('keeps idle connections 5 minutes by default, until the end with 0', async () => {
+    expect(DEFAULT_IDLE_TIMEOUT_MS).toBe(300_000);
+    const byDefault = await createDbPool(db.url, { logger: silentLogger(), maximumPoolSize: 1 });
+    const never = await createDbPool(db.url, {
+      logger: silentLogger(),
+      maximumPoolSize: 1,
+      idleTimeoutMs: 0,
+    });
+    try {
+      expect(byDefault.configuration.idleTimeout).toBe(300_000);
+      expect(never.configuration.idleTimeout).toBe('DISABLE_TIMEOUT');
+      // One backend serves every checkout while the connection stays open.
+      const first = (await byDefault.one(backendPid)).pid;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await byDefault.one(backendPid)).pid).toBe(first);
+    } finally {
+      await byDefault.end();
+      await never.end();
+    }
+  });
+
+  it('closes a connection idle longer than the idle timeout; the next checkout opens one', async () => {
+    const pool = await createDbPool(db.url, {
+      logger: silentLogger(),
+      maximumPoolSize: 1,
+      idleTimeoutMs: 50,
+    });
+    try {
+      const first = (await pool.one(backendPid)).pid;
+      const deadline = Date.now() + 10_000;
+      while (pool.state().idleConnections > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(pool.state().idleConnections).toBe(0);
+      expect((await pool.one(backendPid)).pid).not.toBe(first);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('turns JIT off for the session: on every checkout, in and out of transactions', async () => {
     const pool = await createDbPool(db.url, { logger: silentLogger(), maximumPoolSize: 2 });
     try {

@@ -17,7 +17,19 @@ describe('loadConfig', () => {
       provisioner: 'echo',
       echoDuration: 2_000,
       logLevel: 'info',
+      databasePoolIdleTimeout: 300_000,
     });
+  });
+
+  it('takes the pool idle timeout as a duration, 0 meaning never', () => {
+    const idle = (value: string) =>
+      loadConfig({}, { PREBUILD_CONTROLLER_DATABASE_POOL_IDLE_TIMEOUT: value })
+        .databasePoolIdleTimeout;
+    expect(idle('30s')).toBe(30_000);
+    expect(idle('0')).toBe(0);
+    expect(() => idle('5 minutes')).toThrow(
+      'invalid configuration: PREBUILD_CONTROLLER_DATABASE_POOL_IDLE_TIMEOUT (flag --database-pool-idle-timeout): "5 minutes" is not a duration (examples: 500ms, 15s, 1m, 2h, 7d)',
+    );
   });
 
   it('takes environment variables, and flags over them', () => {

@@ -87,6 +87,7 @@ export function registerProvisionerd(program: Command): void {
   addSettings(command, [
     ...DATABASE_SETTINGS,
     'databasePoolSize',
+    'databasePoolIdleTimeout',
     'databaseStatementTimeout',
     'migrationLockTimeout',
     'metricsListen',
@@ -126,6 +127,7 @@ export function registerProvisionerd(program: Command): void {
         maximumPoolSize: poolSize,
         statementTimeoutMs: config.databaseStatementTimeout,
         connectTimeoutMs,
+        idleTimeoutMs: config.databasePoolIdleTimeout,
       });
       cleanup.push(() => pool.end());
       const listener = new Listener(database.url, logger, { connectTimeoutMs });
