@@ -85,6 +85,8 @@ export interface PoolOptions {
   readonly connectTimeoutMs?: number;
   /** How long a connection may sit idle before it is closed (default 5 min; 0 = until `end`). */
   readonly idleTimeoutMs?: number;
+  /** More slonik interceptors, run after the pool's own (tracing, or a test's fault injection). */
+  readonly interceptors?: readonly Interceptor[];
 }
 
 /**
@@ -122,7 +124,7 @@ export async function createDbPool(url: string, options: PoolOptions): Promise<D
   // answers fails here, and the error says where and for how long it waited.
   return createPool(connectionUrl(url, options.applicationName), {
     maximumPoolSize: options.maximumPoolSize ?? 10,
-    interceptors: [resultParser, errorLogger],
+    interceptors: [resultParser, errorLogger, ...(options.interceptors ?? [])],
     typeParsers,
     // The reconciler reads in its lock transaction while short write transactions run beside it.
     dangerouslyAllowForeignConnections: true,

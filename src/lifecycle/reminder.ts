@@ -52,7 +52,11 @@ export async function remindAutostop(
   now: Date,
 ): Promise<ReminderResult> {
   const log = deps.logger.child({ component: 'lifecycle-reminder', workspace_id: workspaceId });
-  const stamped = await withTransaction(deps.pool, { isolation: 'repeatable read' }, async (tx) => {
+  // The lock statement takes the snapshot before it takes the lock: a replica can get the lock
+  // just after another one stamped and committed, on a snapshot from before. Its stamp then fails
+  // with a serialization error; the retry decides again on a new snapshot and finds it sent.
+  const options = { isolation: 'repeatable read', retries: 2 } as const;
+  const stamped = await withTransaction(deps.pool, options, async (tx) => {
     if (!(await tryAdvisoryXactLock(tx, LOCKS.workspace(workspaceId)))) return 'locked' as const;
     const row = await lifecycleStateByWorkspace.maybeOne(tx, { workspace_id: workspaceId });
     if (!row) return null;

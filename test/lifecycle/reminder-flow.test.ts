@@ -1,10 +1,16 @@
-import { sql } from 'slonik';
+import { type Interceptor, sql } from 'slonik';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 
 import { LOCKS, tryAdvisoryXactLock } from '../../src/db/locks.js';
+import { createDbPool } from '../../src/db/pool.js';
+import { sqlQuery } from '../../src/db/sql-files.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { extendWorkspaceDeadline, lifecycleStateByWorkspace } from '../../src/lifecycle/queries.js';
+import {
+  extendWorkspaceDeadline,
+  lifecycleStateByWorkspace,
+  stampAutostopReminder,
+} from '../../src/lifecycle/queries.js';
 import { remindAutostop, type ReminderDeps } from '../../src/lifecycle/reminder.js';
 import { enqueueNotification } from '../../src/notifications/enqueue.js';
 import { useTestDatabase } from '../helpers/db.js';
@@ -146,14 +152,56 @@ describe('remindAutostop (seed 001)', () => {
     expect((await remindAutostop(deps(), f.workspaceId, NOW)).outcome).toBe('sent');
   });
 
-  it('two replicas at once send it once', async () => {
+  it('a replica whose snapshot predates the stamp of another retries and finds it sent', async () => {
+    // The interleaving that failed a race under load: this replica's transaction has its snapshot
+    // and the lock, and another replica's stamp of the same build commits before it stamps (in
+    // production: the other committed between this one's snapshot and its lock).
     const f = await running();
-    const outcomes = await Promise.all([
-      remindAutostop(deps(), f.workspaceId, NOW),
-      remindAutostop(deps(), f.workspaceId, NOW),
-      remindAutostop(deps(), f.workspaceId, NOW),
-    ]);
-    expect(outcomes.filter((o) => o.outcome === 'sent')).toHaveLength(1);
-    expect(await messagesFor(f.workspaceId)).toHaveLength(1);
+    const stateText = sqlQuery('LifecycleStateByWorkspace').text;
+    let reads = 0;
+    const otherReplica: Interceptor = {
+      name: 'other-replica-stamps',
+      beforeQueryExecution: async (_ctx, query) => {
+        if (query.sql !== stateText || ++reads !== 1) return null;
+        const row = await lifecycleStateByWorkspace.one(db.pool, { workspace_id: f.workspaceId });
+        await stampAutostopReminder.one(db.pool, {
+          build_id: row.build_id,
+          autostop_at: plus(20 * MIN),
+          now: NOW,
+        });
+        return null;
+      },
+    };
+    const pool = await createDbPool(db.url, {
+      logger: silentLogger(),
+      maximumPoolSize: 2,
+      interceptors: [otherReplica],
+    });
+    try {
+      expect(await remindAutostop({ ...deps(), pool }, f.workspaceId, NOW)).toEqual({
+        outcome: 'not_due',
+      });
+      expect(reads).toBe(2);
+      expect(await marker(f.workspaceId)).toBe(plus(20 * MIN).toISOString());
+      expect(await messagesFor(f.workspaceId)).toHaveLength(0);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('three replicas at once send it once, and none fails', async () => {
+    // Each round races three reminders of one workspace (the next test forces the interleaving
+    // that once made one of them fail).
+    for (let round = 0; round < 5; round++) {
+      const f = await running();
+      const outcomes = await Promise.all([
+        remindAutostop(deps(), f.workspaceId, NOW),
+        remindAutostop(deps(), f.workspaceId, NOW),
+        remindAutostop(deps(), f.workspaceId, NOW),
+      ]);
+      expect(outcomes.filter((o) => o.outcome === 'sent')).toHaveLength(1);
+      expect(outcomes.every((o) => ['sent', 'locked', 'not_due'].includes(o.outcome))).toBe(true);
+      expect(await messagesFor(f.workspaceId)).toHaveLength(1);
+    }
   });
 });
